@@ -1,0 +1,10 @@
+#pragma once
+#include <string>
+#include <vector>
+
+namespace jacstab::cli {
+
+/// `jacstab sample`; returns the exit status.
+int run_sample(const std::vector<std::string>& args);
+
+}  // namespace jacstab::cli

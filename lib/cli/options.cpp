@@ -1,0 +1,81 @@
+#include "options.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace jacstab::cli {
+
+Options::Options(std::string command, const std::vector<std::string>& args,
+                 const std::set<std::string>& valued, const std::set<std::string>& flags)
+    : command_(std::move(command)) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.size() < 3 || a.compare(0, 2, "--") != 0) {
+      fail("unexpected argument '" + a + "' (options start with --; see --help)");
+    }
+    std::string name = a.substr(2);
+    std::optional<std::string> inline_value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      inline_value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (flags.count(name)) {
+      if (inline_value) fail("--" + name + " takes no value, got '" + *inline_value + "'");
+      flags_set_.insert(name);
+      continue;
+    }
+    if (!valued.count(name)) fail("unknown option '--" + name + "' (see --help)");
+    if (values_.count(name)) fail("--" + name + " given twice");
+    if (inline_value) {
+      values_[name] = *inline_value;
+    } else {
+      if (i + 1 >= args.size()) fail("--" + name + " needs a value");
+      values_[name] = args[++i];
+    }
+  }
+}
+
+std::optional<std::string> Options::text(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::uint64_t> Options::integer(const std::string& name, std::uint64_t lo,
+                                              std::uint64_t hi) const {
+  auto t = text(name);
+  if (!t) return std::nullopt;
+  std::uint64_t v = 0;
+  const char* b = t->data();
+  const char* e = b + t->size();
+  auto res = std::from_chars(b, e, v);
+  if (t->empty() || res.ec != std::errc() || res.ptr != e) {
+    fail("--" + name + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+         "], got '" + *t + "'");
+  }
+  if (v < lo || v > hi) {
+    fail("--" + name + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+         "], got " + *t);
+  }
+  return v;
+}
+
+std::optional<double> Options::real(const std::string& name) const {
+  auto t = text(name);
+  if (!t) return std::nullopt;
+  double v = 0.0;
+  const char* b = t->data();
+  const char* e = b + t->size();
+  if (!t->empty() && *b == '+') ++b;
+  auto res = std::from_chars(b, e, v);
+  if (t->empty() || res.ec != std::errc() || res.ptr != e || !std::isfinite(v)) {
+    fail("--" + name + " must be a finite number, got '" + *t + "'");
+  }
+  return v;
+}
+
+void Options::fail(const std::string& message) const {
+  throw UsageError("jacstab " + command_ + ": " + message);
+}
+
+}  // namespace jacstab::cli

@@ -1,0 +1,26 @@
+#pragma once
+// Replicate-level parallelism. Each replicate draws only from its own stream, so results do
+// not depend on the thread count or the scheduling order; BLAS is kept single-threaded while
+// replicates run, so every replicate performs the same floating-point operations whatever the
+// thread count.
+#include <cstddef>
+#include <functional>
+#include <string>
+
+namespace jacstab {
+
+/// Sets the number of OpenBLAS threads (>= 1) and returns the previous setting.
+int set_blas_threads(int threads);
+/// OpenBLAS's own description of its build ("OpenBLAS 0.3.21 DYNAMIC_ARCH ... Haswell ...").
+std::string blas_config();
+
+/// Hardware concurrency, at least 1.
+unsigned default_thread_count() noexcept;
+
+/// Calls fn(i) for i in [0, count) on `threads` worker threads (1 = in the calling thread),
+/// with BLAS single-threaded meanwhile. `on_done(completed)` runs after each call, serialised.
+/// The first exception thrown by fn is rethrown in the caller after all workers stop.
+void parallel_for(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& fn,
+                  const std::function<void(std::size_t)>& on_done = {});
+
+}  // namespace jacstab

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages jacstab needs, skipping those already present.
+# Usage: bash scripts/install-deps.sh        (needs root, or sudo, for apt-get)
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libarmadillo-dev libopenblas-dev
+  libboost-math1.81-dev libboost-random1.81-dev
+  libgtest-dev libbenchmark-dev
+  gnuplot-nox dataset-fashion-mnist gzip
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
