@@ -1,0 +1,22 @@
+# Writes OUT (a header defining jacstab::build_info::git_hash) from the git state of SRC,
+# touching OUT only when the text changes. Run at every build by the jacstab_git_hash target.
+execute_process(COMMAND git rev-parse --short=12 HEAD WORKING_DIRECTORY ${SRC}
+  OUTPUT_VARIABLE hash OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0 OR NOT hash)
+  set(hash "unknown")
+else()
+  execute_process(COMMAND git status --porcelain --untracked-files=no WORKING_DIRECTORY ${SRC}
+    OUTPUT_VARIABLE dirty OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(dirty)
+    set(hash "${hash}-dirty")
+  endif()
+endif()
+set(text "#pragma once\n// Generated at build time by scripts/git_hash.cmake; do not edit.\nnamespace jacstab::build_info {\ninline constexpr const char* git_hash = \"${hash}\";\n}\n")
+if(EXISTS ${OUT})
+  file(READ ${OUT} old)
+else()
+  set(old "")
+endif()
+if(NOT old STREQUAL text)
+  file(WRITE ${OUT} "${text}")
+endif()
