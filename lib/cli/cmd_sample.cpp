@@ -303,6 +303,12 @@ int run_sample(const std::vector<std::string>& args) {
           if (done == reps) std::cerr << "\n";
         }
       });
+  for (std::size_t r = 0; r < reps; ++r) {
+    if (out[r].rec.norm.status == SolverStatus::numerical_issue) {
+      throw std::runtime_error("replicate " + std::to_string(r) +
+                               ": the spectral norm computation hit non-finite values");
+    }
+  }
   if (export_dir) export_network(*export_dir, config, seed, sopts);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

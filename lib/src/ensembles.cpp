@@ -204,7 +204,11 @@ std::size_t Ensemble::sample_into(arma::mat& W, Engine& engine, arma::Mat<std::u
   }
   const double sd = std::sqrt(p_.sigma2 / static_cast<double>(cols));
   double* w = W.memptr();
-  if (mask) mask->set_size(rows, cols);
+  if (mask) {
+    // Unpruned kinds keep every entry; pruned kinds overwrite every entry below.
+    mask->set_size(rows, cols);
+    mask->ones();
+  }
   switch (p_.kind) {
     case EnsembleKind::iid:
     case EnsembleKind::surrogate:

@@ -27,7 +27,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+std::string quoted(const fs::path& path) {
+  std::string out(1, '\'');  // built by appending: GCC 12 warns falsely (-Wrestrict) on "'" + s
+  out += path.string();
+  out += '\'';
+  return out;
+}
 
 std::string errno_text(int err) { return std::system_category().message(err); }
 
@@ -408,9 +413,11 @@ arma::mat parse_npy_impl(std::string_view bytes, const std::string& context) {
   const auto h =
       NpyHeaderParser(bytes.substr(header_start, header_len), context).parse();
 
-  if (h.descr != "<f8") {
-    fail("dtype '" + h.descr + "' is not supported (expected '<f8')");
+  const bool is_u8 = h.descr == "|u1" || h.descr == "<u1" || h.descr == "|b1";
+  if (h.descr != "<f8" && !is_u8) {
+    fail("dtype '" + h.descr + "' is not supported (expected '<f8', or '|u1' masks)");
   }
+  const std::uint64_t item = is_u8 ? 1 : 8;
   std::uint64_t rows = 0, cols = 1;
   if (h.shape.size() == 1) {
     rows = h.shape[0];
@@ -422,7 +429,7 @@ arma::mat parse_npy_impl(std::string_view bytes, const std::string& context) {
          " dimensions are not supported (expected 1 or 2)");
   }
   const auto count = checked_mul(rows, cols);
-  const auto nbytes = count ? checked_mul(*count, 8) : std::nullopt;
+  const auto nbytes = count ? checked_mul(*count, item) : std::nullopt;
   if (!nbytes || rows > std::numeric_limits<arma::uword>::max() ||
       cols > std::numeric_limits<arma::uword>::max()) {
     fail("shape too large");
@@ -438,7 +445,9 @@ arma::mat parse_npy_impl(std::string_view bytes, const std::string& context) {
   arma::mat m(static_cast<arma::uword>(as_is ? rows : cols),
               static_cast<arma::uword>(as_is ? cols : rows));
   double* out = m.memptr();
-  if constexpr (std::endian::native == std::endian::little) {
+  if (is_u8) {
+    for (std::uint64_t i = 0; i < *count; ++i) out[i] = static_cast<unsigned char>(data[i]);
+  } else if constexpr (std::endian::native == std::endian::little) {
     if (*count > 0) std::memcpy(out, data.data(), data.size());
   } else {
     for (std::uint64_t i = 0; i < *count; ++i) {

@@ -90,7 +90,8 @@ class Ensemble {
   /// Draws one rows x cols matrix from `engine`.
   LayerSample sample(std::size_t rows, std::size_t cols, Engine& engine) const;
   /// As sample(), into a caller-owned buffer (no allocation when the shape is unchanged);
-  /// the mask is written only if `mask` is non-null. Returns the kept count.
+  /// the mask is written only if `mask` is non-null (all ones for unpruned kinds). Returns
+  /// the kept count. Throws std::invalid_argument if `weights` has no rows or no columns.
   std::size_t sample_into(arma::mat& weights, Engine& engine,
                           arma::Mat<std::uint8_t>* mask = nullptr) const;
 

@@ -49,6 +49,7 @@ void write_npy(const std::filesystem::path& path, const arma::vec& v);
 void write_npy_u8(const std::filesystem::path& path, std::span<const std::uint8_t> values);
 
 /// Parses the bytes of a .npy file (format version 1.0, 2.0 or 3.0) holding a '<f8' array
+/// (or a '|u1' / '|b1' mask, converted to 0.0 and 1.0)
 /// of one or two dimensions, in C or Fortran order. A 1-D array of shape (n,) becomes an
 /// n x 1 matrix. Throws std::runtime_error for other dtypes (naming the dtype), other
 /// ranks, or malformed or truncated data.
