@@ -254,7 +254,6 @@ SampleRecord sample_jacobian_norm(const MlpConfig& config, Engine& engine,
   };
   arma::uvec act = mask_of(0, y);
   rec.active_fraction.push_back(static_cast<double>(act.n_elem) / static_cast<double>(n));
-  const arma::uvec first = act;
 
   arma::mat p;
   int log2 = 0;
@@ -285,7 +284,11 @@ SampleRecord sample_jacobian_norm(const MlpConfig& config, Engine& engine,
     act = mask_of(l, y);
     rec.active_fraction.push_back(static_cast<double>(act.n_elem) / static_cast<double>(n));
   }
-  (void)first;
+  // W_out does not enter J_1, but sample_network() draws it last; drawing it here too leaves
+  // the engine in the same state as sample_network(), so that both paths stay in step when
+  // a caller draws several networks from one engine.
+  arma::mat w_out(config.output_dim, n);
+  engine.fill_normal(w_out.memptr(), w_out.n_elem, std::sqrt(sigma2 / static_cast<double>(n)));
   return rec;
 }
 

@@ -52,17 +52,19 @@ void parallel_for(std::size_t count, unsigned threads, const std::function<void(
       if (failed.load()) return;
       const std::size_t i = next.fetch_add(1);
       if (i >= count) return;
+      // on_done runs inside the try as well: an exception escaping a worker thread would
+      // call std::terminate, and in the calling thread it would skip the BLAS restore.
       try {
         fn(i);
+        const std::lock_guard<std::mutex> lock(mu);
+        ++completed;
+        if (on_done) on_done(completed);
       } catch (...) {
-        std::lock_guard<std::mutex> lock(mu);
+        const std::lock_guard<std::mutex> lock(mu);
         if (!error) error = std::current_exception();
         failed.store(true);
         return;
       }
-      std::lock_guard<std::mutex> lock(mu);
-      ++completed;
-      if (on_done) on_done(completed);
     }
   };
   const unsigned used = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(count, 1)));

@@ -19,7 +19,8 @@ unsigned default_thread_count() noexcept;
 
 /// Calls fn(i) for i in [0, count) on `threads` worker threads (1 = in the calling thread),
 /// with BLAS single-threaded meanwhile. `on_done(completed)` runs after each call, serialised.
-/// The first exception thrown by fn is rethrown in the caller after all workers stop.
+/// The first exception thrown by fn or on_done is rethrown in the caller after all workers
+/// stop (no further indices are started once one has been thrown).
 void parallel_for(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& fn,
                   const std::function<void(std::size_t)>& on_done = {});
 
