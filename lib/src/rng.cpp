@@ -18,6 +18,8 @@ struct ZigguratTables {
   std::array<double, 257> x{};
   std::array<double, 257> f{};      // f(x[i])
   std::array<double, 256> ratio{};  // x[i+1] / x[i]: the fast-accept bound on U
+  std::array<std::int64_t, 256> k{};  // floor(ratio * 2^52): the same bound on |j|
+  std::array<double, 256> w{};        // x[i] * 2^-52: maps the signed 53-bit j to z
   ZigguratTables() {
     const double fr = std::exp(-0.5 * r * r);
     const double v = r * fr + std::sqrt(std::numbers::pi / 2.0) * std::erfc(r / std::sqrt(2.0));
@@ -29,7 +31,11 @@ struct ZigguratTables {
     }
     x[256] = 0.0;
     for (int i = 0; i <= 256; ++i) f[i] = std::exp(-0.5 * x[i] * x[i]);
-    for (int i = 0; i < 256; ++i) ratio[i] = x[i + 1] / x[i];
+    for (int i = 0; i < 256; ++i) {
+      ratio[i] = x[i + 1] / x[i];
+      k[i] = static_cast<std::int64_t>(std::floor(ratio[i] * 0x1.0p52));
+      w[i] = x[i] * 0x1.0p-52;
+    }
   }
 };
 
@@ -77,24 +83,24 @@ std::uint64_t Engine::uniform_int(std::uint64_t n) noexcept {
   return static_cast<std::uint64_t>(m >> 64);
 }
 
-// Bits of u: [0, 8) layer index, bit 8 sign, [11, 64) the 53-bit uniform.
+// Bits of u: [0, 8) the layer index i; [11, 64) a signed 53-bit integer j (arithmetic shift),
+// so |j| 2^-52 is the uniform and the sign of j the sign of the deviate (Marsaglia & Tsang's
+// signed-integer form). Accept z = j x[i] 2^-52 at once when |j| < floor(2^52 x[i+1]/x[i]).
 double Engine::normal() noexcept {
   const std::uint64_t u = (*this)();
   const unsigned i = static_cast<unsigned>(u & 0xffu);
-  const double uu = static_cast<double>(u >> 11) * 0x1.0p-53;
-  if (uu < kZig.ratio[i]) [[likely]] {
-    return std::bit_cast<double>(std::bit_cast<std::uint64_t>(uu * kZig.x[i]) ^ ((u & 0x100u) << 55));
-  }
+  const std::int64_t j = static_cast<std::int64_t>(u) >> 11;
+  if (std::abs(j) < kZig.k[i]) [[likely]] return static_cast<double>(j) * kZig.w[i];
   return normal_slow(u);
 }
 
 double Engine::normal_slow(std::uint64_t u) noexcept {
   for (;;) {
     const unsigned i = static_cast<unsigned>(u & 0xffu);
-    const double uu = static_cast<double>(u >> 11) * 0x1.0p-53;
-    const bool negative = (u & 0x100u) != 0;
-    double z = uu * kZig.x[i];
-    if (uu < kZig.ratio[i]) return negative ? -z : z;
+    const std::int64_t j = static_cast<std::int64_t>(u) >> 11;
+    if (std::abs(j) < kZig.k[i]) return static_cast<double>(j) * kZig.w[i];
+    const bool negative = j < 0;
+    double z = static_cast<double>(std::abs(j)) * kZig.w[i];
     if (i == 0) {
       // Tail beyond r: Marsaglia (1964).
       double xt, yt;
@@ -126,11 +132,10 @@ void Engine::fill_normal(double* out, std::size_t count, double sigma) noexcept 
     s2 ^= t;
     s3 = rotl(s3, 45);
     const unsigned i = static_cast<unsigned>(u & 0xffu);
-    const double uu = static_cast<double>(static_cast<std::int64_t>(u >> 11)) * 0x1.0p-53;
+    const std::int64_t j = static_cast<std::int64_t>(u) >> 11;
     double z;
-    if (uu < kZig.ratio[i]) [[likely]] {
-      // Branch-free sign from bit 8 (a data-dependent branch here mispredicts half the time).
-      z = std::bit_cast<double>(std::bit_cast<std::uint64_t>(uu * kZig.x[i]) ^ ((u & 0x100u) << 55));
+    if (std::abs(j) < kZig.k[i]) [[likely]] {
+      z = static_cast<double>(j) * kZig.w[i];
     } else {
       s_[0] = s0; s_[1] = s1; s_[2] = s2; s_[3] = s3;
       z = normal_slow(u);
