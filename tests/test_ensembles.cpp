@@ -17,6 +17,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -56,26 +58,6 @@ const std::vector<EnsembleKind> kAllKinds = {
 const std::vector<ScaleRule> kAllRules = {ScaleRule::none, ScaleRule::inverse_sqrt,
                                           ScaleRule::theorem, ScaleRule::variance_matched};
 
-/// Message of the exception of type E thrown by f, or nullopt if none was thrown.
-template <class E, class F>
-std::optional<std::string> message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return std::string(e.what());
-  }
-  return std::nullopt;
-}
-
-#define EXPECT_THROW_WITH(stmt, type, ...)                                           \
-  do {                                                                               \
-    const auto msg_ = message_of<type>([&] { stmt; });                               \
-    ASSERT_TRUE(msg_.has_value()) << #stmt " did not throw " #type;                  \
-    for (const std::string& part_ : std::initializer_list<std::string>{__VA_ARGS__}) { \
-      EXPECT_NE(msg_->find(part_), std::string::npos)                                \
-          << "message \"" << *msg_ << "\" lacks \"" << part_ << "\"";               \
-    }                                                                                \
-  } while (0)
 
 jacstab::Engine engine(std::uint64_t replicate, const char* name = "test_ensembles") {
   return jacstab::stream(kSeed, name, replicate);

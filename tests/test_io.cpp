@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -76,26 +78,6 @@ std::vector<std::string> names_in(const fs::path& dir) {
   return names;
 }
 
-/// Message of the exception of type E thrown by f, or nullopt if none was thrown.
-template <class E, class F>
-std::optional<std::string> message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return std::string(e.what());
-  }
-  return std::nullopt;
-}
-
-#define EXPECT_THROW_WITH(stmt, type, ...)                                             \
-  do {                                                                                 \
-    const auto msg_ = message_of<type>([&] { stmt; });                                 \
-    ASSERT_TRUE(msg_.has_value()) << #stmt " did not throw " #type;                    \
-    for (const std::string& part_ : std::initializer_list<std::string>{__VA_ARGS__}) {   \
-      EXPECT_NE(msg_->find(part_), std::string::npos)                                  \
-          << "message \"" << *msg_ << "\" lacks \"" << part_ << "\"";                 \
-    }                                                                                  \
-  } while (0)
 
 bool gzip_available() { return std::system("command -v gzip >/dev/null 2>&1") == 0; }
 

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -34,26 +36,6 @@ using jacstab::SolverStatus;
 constexpr double kEps = std::numeric_limits<double>::epsilon();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-/// Message of the exception of type E thrown by f, or nullopt if none was thrown.
-template <class E, class F>
-std::optional<std::string> message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return std::string(e.what());
-  }
-  return std::nullopt;
-}
-
-#define EXPECT_THROW_WITH(stmt, type, ...)                                           \
-  do {                                                                               \
-    const auto msg_ = message_of<type>([&] { stmt; });                               \
-    ASSERT_TRUE(msg_.has_value()) << #stmt " did not throw " #type;                  \
-    for (const std::string& part_ : std::initializer_list<std::string>{__VA_ARGS__}) { \
-      EXPECT_NE(msg_->find(part_), std::string::npos)                                \
-          << "message \"" << *msg_ << "\" lacks \"" << part_ << "\"";               \
-    }                                                                                \
-  } while (0)
 
 arma::mat gaussian(std::size_t rows, std::size_t cols, std::uint64_t replicate,
                    const char* name = "test_spectral/gaussian") {
