@@ -187,13 +187,19 @@ NormResult jacobian_norm(const Network& net, const ForwardPass& pass, std::size_
       return r;
     }
   }
-  // Dense chain restricted to the active columns of D_{k-1}: same singular values as J_k.
-  const arma::uvec first = detail::active_indices(pass.D[k - 1], column);
-  arma::mat p = detail::gather_columns(net.W[k - 1], first);
-  int log2 = detail::renormalise(p);
-  for (std::size_t l = k + 1; l <= net.depth(); ++l) {
+  // Compact chain: J_k restricted to the active columns of D_{k-1} (the same singular
+  // values), keeping at each layer only the rows the next layer reads.
+  int log2 = 0;
+  arma::mat p;
+  for (std::size_t l = k; l <= net.depth(); ++l) {
     const arma::uvec act = detail::active_indices(pass.D[l - 1], column);
-    log2 += detail::chain_step(detail::gather_columns(net.W[l - 1], act), act, p);
+    const arma::mat w_active = detail::gather_columns(net.W[l - 1], act);
+    if (l < net.depth()) {
+      const arma::uvec rows = detail::active_indices(pass.D[l], column);
+      log2 += detail::compact_chain_step(w_active, &rows, p, l == k);
+    } else {
+      log2 += detail::compact_chain_step(w_active, nullptr, p, l == k);
+    }
   }
   NormResult r = spectral_norm(p, method == NormMethod::iterative ? NormMethod::automatic : method);
   add_scale(r, log2);
@@ -261,15 +267,26 @@ SampleRecord sample_jacobian_norm(const MlpConfig& config, Engine& engine,
   arma::vec warm;
   w.set_size(n, n);
   arma::mat y_next(n, 1);
+  // Without prefix norms the chain is compact: each product keeps only the rows that the
+  // next layer reads (its active units), exactly as jacobian_norm() computes it. With prefix
+  // norms every product keeps all n rows (each prefix's norm needs them) and the next step
+  // reads the active ones, as prefix_norms() does.
   for (std::size_t l = 1; l <= L; ++l) {
     rec.kept.push_back(config.hidden.sample_into(w, engine));
     const arma::mat w_active = detail::gather_columns(w, act);
     detail::layer_forward(w_active, act, y.memptr(), y_next.memptr());
-    if (l == 1) {
-      p = w_active;
-      log2 = detail::renormalise(p);
+    std::swap(y, y_next);
+    detail::renormalise(y);
+    const arma::uvec next_act = mask_of(l, y);
+    if (options.prefix_norms) {
+      if (l == 1) {
+        p = w_active;
+        log2 = detail::renormalise(p);
+      } else {
+        log2 += detail::chain_step(w_active, act, p);
+      }
     } else {
-      log2 += detail::chain_step(w_active, act, p);
+      log2 += detail::compact_chain_step(w_active, l == L ? nullptr : &next_act, p, l == 1);
     }
     if (options.prefix_norms || l == L) {
       opts.start = warm.n_elem ? &warm : nullptr;
@@ -279,9 +296,7 @@ SampleRecord sample_jacobian_norm(const MlpConfig& config, Engine& engine,
       if (options.prefix_norms) rec.prefix.push_back(r);
       if (l == L) rec.norm = std::move(r);
     }
-    std::swap(y, y_next);
-    detail::renormalise(y);
-    act = mask_of(l, y);
+    act = next_act;
     rec.active_fraction.push_back(static_cast<double>(act.n_elem) / static_cast<double>(n));
   }
   // W_out does not enter J_1, but sample_network() draws it last; drawing it here too leaves

@@ -87,6 +87,29 @@ int chain_step(const arma::mat& w_active, const arma::uvec& active, arma::mat& p
   return renormalise(p);
 }
 
+int compact_chain_step(const arma::mat& w_active, const arma::uvec* rows, arma::mat& p,
+                       bool first) {
+  arma::mat w_rows;
+  const arma::mat* w = &w_active;
+  if (rows) {
+    w_rows.set_size(rows->n_elem, w_active.n_cols);
+    for (arma::uword c = 0; c < w_active.n_cols; ++c) {
+      const double* src = w_active.colptr(c);
+      double* dst = w_rows.colptr(c);
+      for (arma::uword i = 0; i < rows->n_elem; ++i) dst[i] = src[(*rows)[i]];
+    }
+    w = &w_rows;
+  }
+  if (first) {
+    p = *w;
+  } else if (w->n_cols == 0 || p.n_rows == 0) {
+    p.zeros(w->n_rows, p.n_cols);
+  } else {
+    p = (*w) * p;
+  }
+  return renormalise(p);
+}
+
 void draw_surrogate_masks(Engine& engine, double alpha, std::size_t n, std::size_t batch,
                           std::vector<Mask>& masks) {
   for (auto& d : masks) {

@@ -27,6 +27,14 @@ void layer_forward(const arma::mat& w_active, const arma::uvec& active, const do
 /// Returns the power of two taken out.
 int chain_step(const arma::mat& w_active, const arma::uvec& active, arma::mat& p);
 
+/// One step of the compact Jacobian chain. P holds the rows of the previous product that
+/// feed this layer (the active units of D_{l-1}, in order, matching w_active's columns);
+/// the new P = w_active[rows, :] * P keeps only `rows` (the active units of D_l, which are
+/// all the next layer reads), or every row when `rows` is null (the last layer, or when
+/// the norm of this prefix is wanted). Returns the power of two taken out by renormalise().
+int compact_chain_step(const arma::mat& w_active, const arma::uvec* rows, arma::mat& p,
+                       bool first);
+
 /// Fills each mask (n x batch) with Bernoulli(alpha) draws: layer, then column, then unit.
 void draw_surrogate_masks(Engine& engine, double alpha, std::size_t n, std::size_t batch,
                           std::vector<Mask>& masks);
