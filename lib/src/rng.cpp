@@ -19,6 +19,7 @@ struct ZigguratTables {
   std::array<double, 257> f{};      // f(x[i])
   std::array<double, 256> ratio{};  // x[i+1] / x[i]: the fast-accept bound on U
   std::array<std::int64_t, 256> k{};  // floor(ratio * 2^52): the same bound on |j|
+  std::array<std::uint64_t, 256> k2{}; // 2 k - 1: |j| < k  <=>  (uint64)(j + k - 1) < 2k - 1
   std::array<double, 256> w{};        // x[i] * 2^-52: maps the signed 53-bit j to z
   ZigguratTables() {
     const double fr = std::exp(-0.5 * r * r);
@@ -34,6 +35,8 @@ struct ZigguratTables {
     for (int i = 0; i < 256; ++i) {
       ratio[i] = x[i + 1] / x[i];
       k[i] = static_cast<std::int64_t>(std::floor(ratio[i] * 0x1.0p52));
+      // k = 0 (the top layer, x[256] = 0) must accept nothing: 2k - 1 would wrap around.
+      k2[i] = k[i] > 0 ? static_cast<std::uint64_t>(2 * k[i] - 1) : 0;
       w[i] = x[i] * 0x1.0p-52;
     }
   }
@@ -121,6 +124,14 @@ double Engine::normal_slow(std::uint64_t u) noexcept {
 void Engine::fill_normal(double* out, std::size_t count, double sigma) noexcept {
   // The state lives in registers for the loop (storing it back every draw would cost a
   // store-forwarding stall per deviate); it is synchronised only around the rare slow path.
+  // sigma is folded into a local copy of the width table (sigma = 1 uses it unchanged, so
+  // fill_normal(out, n) and n calls of normal() give identical values).
+  alignas(64) double ws[256];
+  const double* w = kZig.w.data();
+  if (sigma != 1.0) {
+    for (int i = 0; i < 256; ++i) ws[i] = kZig.w[i] * sigma;
+    w = ws;
+  }
   std::uint64_t s0 = s_[0], s1 = s_[1], s2 = s_[2], s3 = s_[3];
   for (std::size_t k = 0; k < count; ++k) {
     const std::uint64_t u = rotl(s0 + s3, 23) + s0;
@@ -133,15 +144,14 @@ void Engine::fill_normal(double* out, std::size_t count, double sigma) noexcept 
     s3 = rotl(s3, 45);
     const unsigned i = static_cast<unsigned>(u & 0xffu);
     const std::int64_t j = static_cast<std::int64_t>(u) >> 11;
-    double z;
-    if (std::abs(j) < kZig.k[i]) [[likely]] {
-      z = static_cast<double>(j) * kZig.w[i];
+    // |j| < k[i] as one unsigned comparison.
+    if (static_cast<std::uint64_t>(j + kZig.k[i] - 1) < kZig.k2[i]) [[likely]] {
+      out[k] = static_cast<double>(j) * w[i];
     } else {
       s_[0] = s0; s_[1] = s1; s_[2] = s2; s_[3] = s3;
-      z = normal_slow(u);
+      out[k] = sigma * normal_slow(u);
       s0 = s_[0]; s1 = s_[1]; s2 = s_[2]; s3 = s_[3];
     }
-    out[k] = sigma * z;
   }
   s_[0] = s0; s_[1] = s1; s_[2] = s2; s_[3] = s3;
 }
