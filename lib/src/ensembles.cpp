@@ -196,96 +196,143 @@ double Ensemble::scale_factor(std::size_t rows, std::size_t cols) const {
   return b;
 }
 
+namespace {
+
+// Stream layout of one matrix: the caller's engine advances by exactly two words (split),
+// whatever the shape and kind. Column c draws from layer.derive(c): its Gaussians first, then,
+// for random pruning, its Bernoulli mask; a shared per-layer scalar (dependent,
+// equicorrelated) comes from layer.derive(kSharedChild). Every column is thus reproducible on
+// its own, so a caller that needs only some columns can draw only those.
+constexpr std::uint64_t kSharedChild = ~std::uint64_t{0};
+
+}  // namespace
+
+bool Ensemble::column_separable() const noexcept { return p_.kind != EnsembleKind::magnitude_topr; }
+
 std::size_t Ensemble::sample_into(arma::mat& W, Engine& engine, arma::Mat<std::uint8_t>* mask) const {
-  const std::size_t rows = W.n_rows, cols = W.n_cols, total = W.n_elem;
+  const std::size_t rows = W.n_rows, cols = W.n_cols;
   if (rows == 0 || cols == 0) {
     throw std::invalid_argument(str_cat("Ensemble::sample(): shape must be at least 1x1, got ",
                                         rows, "x", cols));
   }
-  const double sd = std::sqrt(p_.sigma2 / static_cast<double>(cols));
-  double* w = W.memptr();
   if (mask) {
     // Unpruned kinds keep every entry; pruned kinds overwrite every entry below.
     mask->set_size(rows, cols);
     mask->ones();
   }
-  switch (p_.kind) {
-    case EnsembleKind::iid:
-    case EnsembleKind::surrogate:
-      engine.fill_normal(w, total, sd);
-      return total;
-    case EnsembleKind::dependent: {
-      engine.fill_normal(w, total, sd);
-      const double shared = p_.eta * sd * engine.normal();
-      for (std::size_t k = 0; k < total; ++k) w[k] += shared;
-      return total;
+  Engine layer = engine.split(stream_id_of("Ensemble::sample"));
+  if (p_.kind != EnsembleKind::magnitude_topr) {
+    arma::uvec all = arma::regspace<arma::uvec>(0, cols - 1);
+    return fill_columns(W, layer, all, mask);
+  }
+  // Top-r: iid columns, then the r largest |w| of the whole matrix survive.
+  const double sd = std::sqrt(p_.sigma2 / static_cast<double>(cols));
+  for (std::size_t c = 0; c < cols; ++c) {
+    Engine ce = layer.derive(c);
+    ce.fill_normal(W.colptr(c), rows, sd);
+  }
+  const std::size_t total = W.n_elem;
+  double* w = W.memptr();
+  const std::size_t r = topr_count(rows, cols);
+  const double b = r > 0 ? scale_factor(rows, cols) : 1.0;
+  // The r-th largest |w|; entries strictly above it are kept, then ties in index order,
+  // so that exactly r entries survive.
+  double cut = std::numeric_limits<double>::infinity();
+  if (r > 0) {
+    std::vector<double> mags(total);
+    for (std::size_t k = 0; k < total; ++k) mags[k] = std::abs(w[k]);
+    std::nth_element(mags.begin(), mags.begin() + static_cast<std::ptrdiff_t>(r - 1), mags.end(),
+                     std::greater<>());
+    cut = mags[r - 1];
+  }
+  std::size_t above = 0;
+  for (std::size_t k = 0; k < total; ++k) above += std::abs(w[k]) > cut;
+  std::size_t ties_left = r - above;
+  std::size_t kept = 0;
+  for (std::size_t k = 0; k < total; ++k) {
+    const double m = std::abs(w[k]);
+    bool on = m > cut;
+    if (!on && m == cut && ties_left > 0) {
+      on = true;
+      --ties_left;
     }
-    case EnsembleKind::equicorrelated: {
-      // W = sqrt(1 - rho) Z + sqrt(rho) z: variance sd^2, pairwise correlation rho.
-      engine.fill_normal(w, total, sd * std::sqrt(1.0 - p_.rho));
-      const double shared = std::sqrt(p_.rho) * sd * engine.normal();
-      for (std::size_t k = 0; k < total; ++k) w[k] += shared;
-      return total;
-    }
-    case EnsembleKind::random_prune: {
-      engine.fill_normal(w, total, sd);
-      const double b = scale_factor(rows, cols);
-      const double keep = 1.0 - p_.sparsity;
-      std::size_t kept = 0;
-      for (std::size_t k = 0; k < total; ++k) {
-        const bool on = engine.uniform() < keep;
-        w[k] = on ? b * w[k] : 0.0;
-        kept += on;
-        if (mask) (*mask)[k] = on;
-      }
-      return kept;
-    }
-    case EnsembleKind::magnitude_threshold: {
-      engine.fill_normal(w, total, sd);
-      const double b = scale_factor(rows, cols);
-      const double t = p_.threshold;
-      std::size_t kept = 0;
-      for (std::size_t k = 0; k < total; ++k) {
-        const bool on = std::abs(w[k]) > t;
-        w[k] = on ? b * w[k] : 0.0;
-        kept += on;
-        if (mask) (*mask)[k] = on;
-      }
-      return kept;
-    }
-    case EnsembleKind::magnitude_topr: {
-      engine.fill_normal(w, total, sd);
-      const std::size_t r = topr_count(rows, cols);
-      const double b = r > 0 ? scale_factor(rows, cols) : 1.0;
-      // The r-th largest |w|; entries strictly above it are kept, then ties in index order,
-      // so that exactly r entries survive.
-      double cut = std::numeric_limits<double>::infinity();
-      if (r > 0) {
-        std::vector<double> mags(total);
-        for (std::size_t k = 0; k < total; ++k) mags[k] = std::abs(w[k]);
-        std::nth_element(mags.begin(), mags.begin() + static_cast<std::ptrdiff_t>(r - 1), mags.end(),
-                         std::greater<>());
-        cut = mags[r - 1];
-      }
-      std::size_t above = 0;
-      for (std::size_t k = 0; k < total; ++k) above += std::abs(w[k]) > cut;
-      std::size_t ties_left = r - above;
-      std::size_t kept = 0;
-      for (std::size_t k = 0; k < total; ++k) {
-        const double m = std::abs(w[k]);
-        bool on = m > cut;
-        if (!on && m == cut && ties_left > 0) {
-          on = true;
-          --ties_left;
-        }
-        w[k] = on ? b * w[k] : 0.0;
-        kept += on;
-        if (mask) (*mask)[k] = on;
-      }
-      return kept;
+    w[k] = on ? b * w[k] : 0.0;
+    kept += on;
+    if (mask) (*mask)[k] = on;
+  }
+  return kept;
+}
+
+std::size_t Ensemble::sample_columns_into(arma::mat& W, Engine& engine,
+                                          const arma::uvec& columns) const {
+  if (!column_separable()) {
+    throw std::logic_error(str_cat("Ensemble::sample_columns_into(): ", describe(),
+                                   " selects weights across the whole matrix"));
+  }
+  if (W.n_rows == 0 || W.n_cols == 0) {
+    throw std::invalid_argument(str_cat("Ensemble::sample(): shape must be at least 1x1, got ",
+                                        W.n_rows, "x", W.n_cols));
+  }
+  for (arma::uword c : columns) {
+    if (c >= W.n_cols) {
+      throw std::invalid_argument(str_cat("Ensemble::sample_columns_into(): column must be < ",
+                                          W.n_cols, ", got ", c));
     }
   }
-  return total;
+  Engine layer = engine.split(stream_id_of("Ensemble::sample"));
+  return fill_columns(W, layer, columns, nullptr);
+}
+
+std::size_t Ensemble::fill_columns(arma::mat& W, const Engine& layer, const arma::uvec& columns,
+                                   arma::Mat<std::uint8_t>* mask) const {
+  const std::size_t rows = W.n_rows, cols = W.n_cols;
+  const double sd = std::sqrt(p_.sigma2 / static_cast<double>(cols));
+  double shared = 0.0, column_sd = sd;
+  if (p_.kind == EnsembleKind::dependent) {
+    shared = p_.eta * sd * layer.derive(kSharedChild).normal();
+  } else if (p_.kind == EnsembleKind::equicorrelated) {
+    // W = sqrt(1 - rho) Z + sqrt(rho) z: variance sd^2, pairwise correlation rho.
+    column_sd = sd * std::sqrt(1.0 - p_.rho);
+    shared = std::sqrt(p_.rho) * sd * layer.derive(kSharedChild).normal();
+  }
+  const double b = is_pruned() ? scale_factor(rows, cols) : 1.0;
+  const double keep = 1.0 - p_.sparsity;
+  std::size_t kept = 0;
+  for (arma::uword c : columns) {
+    Engine ce = layer.derive(c);
+    double* w = W.colptr(c);
+    ce.fill_normal(w, rows, column_sd);
+    switch (p_.kind) {
+      case EnsembleKind::iid:
+      case EnsembleKind::surrogate:
+        kept += rows;
+        break;
+      case EnsembleKind::dependent:
+      case EnsembleKind::equicorrelated:
+        for (std::size_t i = 0; i < rows; ++i) w[i] += shared;
+        kept += rows;
+        break;
+      case EnsembleKind::random_prune:
+        for (std::size_t i = 0; i < rows; ++i) {
+          const bool on = ce.uniform() < keep;
+          w[i] = on ? b * w[i] : 0.0;
+          kept += on;
+          if (mask) (*mask)(i, c) = on;
+        }
+        break;
+      case EnsembleKind::magnitude_threshold:
+        for (std::size_t i = 0; i < rows; ++i) {
+          const bool on = std::abs(w[i]) > p_.threshold;
+          w[i] = on ? b * w[i] : 0.0;
+          kept += on;
+          if (mask) (*mask)(i, c) = on;
+        }
+        break;
+      case EnsembleKind::magnitude_topr:
+        break;  // not column-separable; handled by sample_into()
+    }
+  }
+  return kept;
 }
 
 LayerSample Ensemble::sample(std::size_t rows, std::size_t cols, Engine& engine) const {

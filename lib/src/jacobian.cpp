@@ -267,12 +267,21 @@ SampleRecord sample_jacobian_norm(const MlpConfig& config, Engine& engine,
   arma::vec warm;
   w.set_size(n, n);
   arma::mat y_next(n, 1);
+  const bool draw_active_only = !config.hidden.is_pruned() && config.hidden.column_separable();
   // Without prefix norms the chain is compact: each product keeps only the rows that the
   // next layer reads (its active units), exactly as jacobian_norm() computes it. With prefix
   // norms every product keeps all n rows (each prefix's norm needs them) and the next step
   // reads the active ones, as prefix_norms() does.
   for (std::size_t l = 1; l <= L; ++l) {
-    rec.kept.push_back(config.hidden.sample_into(w, engine));
+    // Only the columns of active units enter the forward pass and J_1. Unpruned ensembles
+    // draw just those (the same values the full matrix would have); pruned ones draw all,
+    // so that the kept count is exact.
+    if (draw_active_only) {
+      config.hidden.sample_columns_into(w, engine, act);
+      rec.kept.push_back(n * n);
+    } else {
+      rec.kept.push_back(config.hidden.sample_into(w, engine));
+    }
     const arma::mat w_active = detail::gather_columns(w, act);
     detail::layer_forward(w_active, act, y.memptr(), y_next.memptr());
     std::swap(y, y_next);

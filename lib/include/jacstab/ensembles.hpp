@@ -5,6 +5,11 @@
 // draws one weight matrix of shape rows x cols (fan-in = cols) from the caller's engine and,
 // for pruned ensembles, returns the pruning mask B (1 = kept). All variances are relative to
 // the fan-in: the unpruned weights are N(0, sigma2 / cols).
+//
+// Random draws: one matrix advances the caller's engine by exactly two words; column c is
+// drawn from its own child stream, so that a caller needing only some columns (the fast
+// Monte-Carlo path needs only the columns of active units) can draw just those and still get
+// the values of the full matrix.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -95,10 +100,22 @@ class Ensemble {
   std::size_t sample_into(arma::mat& weights, Engine& engine,
                           arma::Mat<std::uint8_t>* mask = nullptr) const;
 
+  /// True when each column can be drawn on its own (every kind but magnitude_topr, which
+  /// ranks the whole matrix).
+  bool column_separable() const noexcept;
+  /// Draws only the listed columns of `weights` (the others are left as they are), with
+  /// exactly the values sample_into() would give them, and advances `engine` exactly as
+  /// sample_into() does. Returns the kept count among those columns. Throws
+  /// std::logic_error for a kind that is not column_separable().
+  std::size_t sample_columns_into(arma::mat& weights, Engine& engine,
+                                  const arma::uvec& columns) const;
+
   /// A one-line description, e.g. "magnitude-topr(sigma2=2, sparsity=0.9, scale=theorem)".
   std::string describe() const;
 
  private:
+  std::size_t fill_columns(arma::mat& weights, const Engine& layer, const arma::uvec& columns,
+                           arma::Mat<std::uint8_t>* mask) const;
   EnsembleParams p_;
 };
 
