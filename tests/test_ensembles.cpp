@@ -14,6 +14,7 @@
 // at a fresh seed. EXPECT_NEAR prints the expected value, the computed value, their
 // distance and the tolerance.
 #include "jacstab/ensembles.hpp"
+#include "jacstab/stats.hpp"
 
 #include <gtest/gtest.h>
 
@@ -856,3 +857,64 @@ TEST(EnsembleMoments, DependentShiftIsSharedWithinAMatrixAndFreshAcrossMatrices)
 }
 
 }  // namespace
+
+// Drawing a subset of columns gives exactly those columns of the full draw, and leaves the
+// engine where the full draw leaves it (the fast Monte-Carlo path relies on both).
+TEST(EnsembleColumns, SubsetOfColumnsMatchesTheFullMatrix) {
+  EnsembleParams prune = params(EnsembleKind::random_prune);
+  prune.sparsity = 0.3;
+  prune.scale = ScaleRule::inverse_sqrt;
+  EnsembleParams thr = params(EnsembleKind::magnitude_threshold);
+  thr.threshold = 0.05;
+  EnsembleParams dep = params(EnsembleKind::dependent);
+  dep.eta = 0.3;
+  EnsembleParams eq = params(EnsembleKind::equicorrelated);
+  eq.rho = 0.2;
+  const arma::uvec subset = {0, 3, 4, 17, 29};
+  for (const EnsembleParams& p : {params(EnsembleKind::iid), params(EnsembleKind::surrogate), prune, thr, dep, eq}) {
+    const Ensemble ens(p);
+    SCOPED_TRACE(ens.describe());
+    ASSERT_TRUE(ens.column_separable());
+    jacstab::Engine a = engine(7, "columns"), b = engine(7, "columns");
+    arma::mat full(20, 30), part(20, 30, arma::fill::value(-99.0));
+    ens.sample_into(full, a);
+    ens.sample_columns_into(part, b, subset);
+    for (arma::uword c = 0; c < 30; ++c) {
+      const bool drawn = arma::any(subset == c);
+      for (arma::uword i = 0; i < 20; ++i) {
+        if (drawn) EXPECT_EQ(part(i, c), full(i, c)) << i << "," << c;
+        else EXPECT_EQ(part(i, c), -99.0) << "column " << c << " must be left alone";
+      }
+    }
+    EXPECT_EQ(a(), b()) << "engines out of step";
+  }
+}
+
+TEST(EnsembleColumns, TopRIsNotColumnSeparable) {
+  EnsembleParams p = params(EnsembleKind::magnitude_topr);
+  p.sparsity = 0.5;
+  const Ensemble ens(p);
+  EXPECT_FALSE(ens.column_separable());
+  arma::mat w(8, 8);
+  jacstab::Engine e = engine(1, "columns");
+  EXPECT_THROW_WITH(ens.sample_columns_into(w, e, arma::uvec{0}), std::logic_error,
+                    "sample_columns_into()", "magnitude-topr");
+  const Ensemble iid;
+  EXPECT_THROW_WITH(iid.sample_columns_into(w, e, arma::uvec{8}), std::invalid_argument,
+                    "column must be < 8, got 8");
+}
+
+TEST(EnsembleColumns, ColumnsAreIndependentStreams) {
+  // Neighbouring columns of one matrix, and the same column of consecutive matrices, are
+  // uncorrelated (Pearson, alpha = 1e-3 each).
+  const Ensemble iid;
+  jacstab::Engine e = engine(3, "columns-corr");
+  arma::mat w1(4000, 2), w2(4000, 2);
+  iid.sample_into(w1, e);
+  iid.sample_into(w2, e);
+  const arma::vec c0 = w1.col(0), c1 = w1.col(1), d0 = w2.col(0);
+  EXPECT_GT(jacstab::pearson_correlation(std::span<const double>(c0.memptr(), c0.n_elem),
+                                         std::span<const double>(c1.memptr(), c1.n_elem)).p_value, 1e-3);
+  EXPECT_GT(jacstab::pearson_correlation(std::span<const double>(c0.memptr(), c0.n_elem),
+                                         std::span<const double>(d0.memptr(), d0.n_elem)).p_value, 1e-3);
+}
