@@ -93,6 +93,22 @@ void BM_SampleJacobianNorm(benchmark::State& state) {
 BENCHMARK(BM_SampleJacobianNorm)->ArgNames({"width", "depth"})->Args({256, 100})->Args({1024, 20})
     ->Unit(benchmark::kMillisecond);
 
+// Cost growth in the width at fixed depth L = 20: O(n^3) from the GEMM chain.
+void BM_SampleJacobianNormWidth(benchmark::State& state) {
+  MlpConfig config;
+  config.width = static_cast<std::size_t>(state.range(0));
+  config.depth = 20;
+  std::uint64_t rep = 0;
+  for (auto _ : state) {
+    Engine engine = stream(2, "bench-width", rep++);
+    SampleRecord rec = sample_jacobian_norm(config, engine);
+    benchmark::DoNotOptimize(rec.norm.log_norm);
+  }
+  state.SetComplexityN(state.range(0));
+}
+BENCHMARK(BM_SampleJacobianNormWidth)->ArgNames({"width"})->RangeMultiplier(2)->Range(64, 1024)
+    ->Unit(benchmark::kMillisecond)->Complexity(benchmark::oNCubed);
+
 }  // namespace
 
 int main(int argc, char** argv) {

@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -201,4 +202,26 @@ TEST(Cli, FailedRunLeavesNoExport) {
   const CliRun r = run("sample --width 10 --depth 3 --sigma2 0 --export '" + dir.string() + "'");
   EXPECT_EQ(r.status, 2);
   EXPECT_FALSE(fs::exists(dir));
+}
+
+TEST(Cli, FashionMnistInputWhenInstalled) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") &&
+      !std::getenv("JACSTAB_FASHION_MNIST_DIR")) {
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  }
+  const CliRun r = run("sample --width 32 --depth 5 --reps 3 --input fashion-mnist --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("\"input\": \"fashion-mnist\""), std::string::npos);
+  EXPECT_EQ(json_values(r.out, "log_norm").size(), 3u);
+  // Missing data: exit 1 and the message names the Debian package.
+  const std::string env = "JACSTAB_FASHION_MNIST_DIR=/nonexistent ";
+  FILE* p = ::popen((env + JACSTAB_CLI + " sample --width 8 --depth 2 --input fashion-mnist 2>&1").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string text;
+  std::array<char, 512> buf{};
+  std::size_t got;
+  while ((got = std::fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), got);
+  const int st = ::pclose(p);
+  EXPECT_EQ(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 1);
+  EXPECT_NE(text.find("dataset-fashion-mnist"), std::string::npos) << text;
 }
