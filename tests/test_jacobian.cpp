@@ -1300,3 +1300,28 @@ TEST(FashionMnist, NetworkSamplesATrainingImageScaledToUnitInterval) {
 }
 
 }  // namespace
+
+// Known case, end to end: at depth 1, J_1 = W_1 D_0 is an n x m Gaussian matrix (m active
+// inputs) with entry variance sigma2/n, whose norm tends to the Marchenko-Pastur edge
+// sqrt(sigma2/n) (sqrt(n) + sqrt(m)) (Geman 1980). At n = 512 the Tracy-Widom fluctuations are
+// O(n^{-2/3}) relative, about 1.6%, with a mean slightly below the edge; each replicate must lie
+// within [0.94, 1.03] of its own edge and the mean ratio within [0.97, 1.005].
+TEST(KnownCases, DepthOneNormIsAtTheMarchenkoPasturEdge) {
+  jacstab::MlpConfig c;
+  c.width = 512;
+  c.depth = 1;
+  double sum = 0.0;
+  const int reps = 12;
+  for (int r = 0; r < reps; ++r) {
+    jacstab::Engine e = jacstab::stream(4, "test_jacobian/mp-edge", r);
+    const jacstab::SampleRecord rec = jacstab::sample_jacobian_norm(c, e);
+    const double m = rec.active_fraction[0] * 512.0;
+    const double edge = std::sqrt(2.0 / 512.0) * (std::sqrt(512.0) + std::sqrt(m));
+    const double ratio = std::exp(rec.norm.log_norm) / edge;
+    EXPECT_GT(ratio, 0.94) << "replicate " << r;
+    EXPECT_LT(ratio, 1.03) << "replicate " << r;
+    sum += ratio;
+  }
+  EXPECT_GT(sum / reps, 0.97);
+  EXPECT_LT(sum / reps, 1.005);
+}

@@ -186,8 +186,30 @@ NormResult spectral_norm_iterative(const LinearOperator& op, const LanczosOption
       r -= Vj * (Vj.t() * r);
     }
     const double bj = arma::norm(r);
-    // Small problem B_{j+1}.
     const std::size_t k = j + 1;
+    // The small SVD costs O(k^3): check every step while k <= 32, then every ~k/8 steps
+    // (overshooting convergence by at most that), and always on exhaustion or breakdown.
+    const bool check = k <= 32 || k % std::max<std::size_t>(1, k / 8) == 0 || k == kmax ||
+                       bj == 0.0 || !std::isfinite(bj);
+    if (!check) {
+      beta.push_back(bj);
+      V.col(j + 1) = r / bj;
+      op.perform_op(V.col(j + 1), p);
+      p -= bj * U.col(j);
+      for (int pass = 0; pass < 2; ++pass) {
+        const auto Uj = U.cols(0, j);
+        p -= Uj * (Uj.t() * p);
+      }
+      const double aj_skip = arma::norm(p);
+      if (aj_skip > kEps * theta && std::isfinite(aj_skip)) {
+        alpha.push_back(aj_skip);
+        U.col(j + 1) = p / aj_skip;
+        continue;
+      }
+      // Breakdown or non-finite: undo this step and check now.
+      beta.pop_back();
+    }
+    // Small problem B_{j+1}.
     B.zeros(k, k);
     for (std::size_t i = 0; i < k; ++i) {
       B(i, i) = alpha[i];
