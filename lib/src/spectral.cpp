@@ -176,6 +176,19 @@ NormResult spectral_norm_iterative(const LinearOperator& op, const LanczosOption
   double theta = a0, bound = std::numeric_limits<double>::infinity();
   arma::vec right;
   SolverStatus status = SolverStatus::not_converged;
+  // Appends v_{j+1} = r / beta_j and computes p = A v_{j+1} - beta_j u_j, reorthogonalised
+  // against U_{0..j}; returns ||p|| (the next alpha).
+  auto extend = [&](std::size_t jj, double bj) {
+    beta.push_back(bj);
+    V.col(jj + 1) = r / bj;
+    op.perform_op(V.col(jj + 1), p);
+    p -= bj * U.col(jj);
+    for (int pass = 0; pass < 2; ++pass) {
+      const auto Uj = U.cols(0, jj);
+      p -= Uj * (Uj.t() * p);
+    }
+    return arma::norm(p);
+  };
   std::size_t j = 0;
   for (;; ++j) {
     // r = A^T u_j - alpha_j v_j, reorthogonalised against V_{0..j}.
@@ -192,15 +205,7 @@ NormResult spectral_norm_iterative(const LinearOperator& op, const LanczosOption
     const bool check = k <= 32 || k % std::max<std::size_t>(1, k / 8) == 0 || k == kmax ||
                        bj == 0.0 || !std::isfinite(bj);
     if (!check) {
-      beta.push_back(bj);
-      V.col(j + 1) = r / bj;
-      op.perform_op(V.col(j + 1), p);
-      p -= bj * U.col(j);
-      for (int pass = 0; pass < 2; ++pass) {
-        const auto Uj = U.cols(0, j);
-        p -= Uj * (Uj.t() * p);
-      }
-      const double aj_skip = arma::norm(p);
+      const double aj_skip = extend(j, bj);
       if (aj_skip > kEps * theta && std::isfinite(aj_skip)) {
         alpha.push_back(aj_skip);
         U.col(j + 1) = p / aj_skip;
@@ -255,16 +260,7 @@ NormResult spectral_norm_iterative(const LinearOperator& op, const LanczosOption
       }
       break;
     }
-    beta.push_back(bj);
-    V.col(j + 1) = r / bj;
-    // p = A v_{j+1} - beta_j u_j, reorthogonalised against U_{0..j}.
-    op.perform_op(V.col(j + 1), p);
-    p -= bj * U.col(j);
-    for (int pass = 0; pass < 2; ++pass) {
-      const auto Uj = U.cols(0, j);
-      p -= Uj * (Uj.t() * p);
-    }
-    const double aj = arma::norm(p);
+    const double aj = extend(j, bj);
     if (!std::isfinite(aj)) {
       status = SolverStatus::numerical_issue;
       break;
