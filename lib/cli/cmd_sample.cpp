@@ -81,10 +81,6 @@ Progress is shown on stderr when it is a terminal. Exit status: 0 success, 2 bad
 1 internal failure (e.g. a missing dataset).
 )";
 
-struct Replicate {
-  SampleRecord rec;
-};
-
 double mean_of(const std::vector<double>& v) {
   double s = 0.0;
   for (double x : v) s += x;
@@ -289,13 +285,13 @@ int run_sample(const std::vector<std::string>& args) {
 
   // Run.
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<Replicate> out(reps);
+  std::vector<SampleRecord> out(reps);
   const bool progress = reps > 1 && ::isatty(STDERR_FILENO);
   parallel_for(
       reps, threads,
       [&](std::size_t r) {
         Engine engine = stream(seed, "sample", r);
-        out[r].rec = sample_jacobian_norm(config, engine, sopts);
+        out[r] = sample_jacobian_norm(config, engine, sopts);
       },
       [&](std::size_t done) {
         if (progress && (done == reps || done % std::max<std::size_t>(1, reps / 100) == 0)) {
@@ -304,7 +300,7 @@ int run_sample(const std::vector<std::string>& args) {
         }
       });
   for (std::size_t r = 0; r < reps; ++r) {
-    if (out[r].rec.norm.status == SolverStatus::numerical_issue) {
+    if (out[r].norm.status == SolverStatus::numerical_issue) {
       throw std::runtime_error("replicate " + std::to_string(r) +
                                ": the spectral norm computation hit non-finite values");
     }
@@ -314,14 +310,14 @@ int run_sample(const std::vector<std::string>& args) {
 
   std::vector<double> norms, logs;
   std::size_t dead = 0;
-  for (const auto& r : out) {
-    if (r.rec.norm.is_zero()) {
+  for (const SampleRecord& rec : out) {
+    if (rec.norm.is_zero()) {
       ++dead;
       norms.push_back(0.0);
       continue;
     }
-    logs.push_back(r.rec.norm.log_norm);
-    norms.push_back(std::exp(r.rec.norm.log_norm));
+    logs.push_back(rec.norm.log_norm);
+    norms.push_back(std::exp(rec.norm.log_norm));
   }
 
   if (json) {
@@ -360,7 +356,7 @@ int run_sample(const std::vector<std::string>& args) {
     w.key("replicates");
     w.begin_array();
     for (std::size_t r = 0; r < reps; ++r) {
-      const SampleRecord& rec = out[r].rec;
+      const SampleRecord& rec = out[r];
       w.begin_object();
       w.key("replicate"); w.value(r);
       const double nrm = rec.norm.is_zero() ? 0.0 : std::exp(rec.norm.log_norm);
@@ -417,7 +413,7 @@ int run_sample(const std::vector<std::string>& args) {
      << "log_norm" << "  " << std::setw(11) << "mean_active" << "\n";
   const std::size_t shown = std::min<std::size_t>(reps, 20);
   for (std::size_t r = 0; r < shown; ++r) {
-    const SampleRecord& rec = out[r].rec;
+    const SampleRecord& rec = out[r];
     double act = 0.0;
     for (double a : rec.active_fraction) act += a;
     act /= static_cast<double>(rec.active_fraction.size());

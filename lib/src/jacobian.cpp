@@ -147,13 +147,18 @@ void JacobianOperator::perform_op_transpose_block(const arma::mat& Yin, arma::ma
 namespace {
 
 // Flop and byte model behind NormMethod::automatic for J_k (see jacobian_norm()).
-// Dense: the masked chain, sum_l 2 n |a_{l-1}| m flops at GEMM speed, then the best norm of
-// the n x m result. Operator: ~40 Lanczos steps, each streaming every active W_l twice
-// (memory-bound: 8 bytes per entry at ~8x fewer bytes/s than GEMM flops/s).
+// `active` holds |a_{l-1}| for l = k..L. Dense: the compact chain, whose step l multiplies
+// the rows the next layer reads (|a_l|, or all n at l = L) by |a_{l-1}| columns and m = |a_{k-1}|
+// right-hand columns, at GEMM speed; then the best norm of the n x m result. Operator: ~40
+// Lanczos steps, each streaming every active W_l twice (memory-bound: 8 bytes per entry at
+// ~8x fewer bytes/s than GEMM flops/s).
 double dense_chain_cost(std::size_t n, const std::vector<std::size_t>& active) {
   double flops = 0.0;
   const double m = static_cast<double>(active.front());
-  for (std::size_t i = 1; i < active.size(); ++i) flops += 2.0 * n * static_cast<double>(active[i]) * m;
+  for (std::size_t i = 1; i < active.size(); ++i) {
+    const double rows = i + 1 < active.size() ? static_cast<double>(active[i + 1]) : static_cast<double>(n);
+    flops += 2.0 * rows * static_cast<double>(active[i]) * m;
+  }
   const double norm = std::min(exact_norm_cost(n, active.front()), iterative_norm_cost(n, active.front()));
   return flops + norm;
 }
