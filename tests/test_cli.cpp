@@ -17,54 +17,12 @@
 
 #include "jacstab/io.hpp"
 
-#ifndef JACSTAB_CLI
-#define JACSTAB_CLI "build/jacstab"
-#endif
+#include "cli_support.hpp"
 
 namespace fs = std::filesystem;
-
-namespace {
-
-struct CliRun {
-  int status = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-CliRun run(const std::string& args) {
-  // One file per call and process: ctest runs these tests in parallel processes.
-  static int calls = 0;
-  const fs::path err_file = fs::path(::testing::TempDir()) /
-                            ("jacstab_cli_stderr." + std::to_string(::getpid()) + "." +
-                             std::to_string(++calls) + ".txt");
-  const std::string cmd = std::string(JACSTAB_CLI) + " " + args + " 2>'" + err_file.string() + "'";
-  CliRun r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  std::size_t got;
-  while ((got = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), got);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  std::ifstream in(err_file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  r.err = ss.str();
-  in.close();
-  fs::remove(err_file);
-  return r;
-}
-
-// The numbers following "key": in a one-line JSON document, in order.
-std::vector<std::string> json_values(const std::string& json, const std::string& key) {
-  std::vector<std::string> out;
-  const std::regex re("\"" + key + "\": ([^,}\\]]+)");
-  for (auto it = std::sregex_iterator(json.begin(), json.end(), re); it != std::sregex_iterator(); ++it)
-    out.push_back((*it)[1].str());
-  return out;
-}
-
-}  // namespace
+using jacstab_test::CliRun;
+using jacstab_test::json_values;
+using jacstab_test::run;
 
 TEST(Cli, HelpDocumentsEveryOption) {
   const CliRun r = run("sample --help");

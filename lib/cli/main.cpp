@@ -17,7 +17,8 @@ constexpr const char* kUsage = R"(jacstab - statistical validation of Jacobian s
 Usage: jacstab <command> [options]
 
 Commands:
-  sample     Monte-Carlo ||J_1|| of sampled networks (see: jacstab sample --help)
+  sample      Monte-Carlo ||J_1|| of sampled networks (see: jacstab sample --help)
+  limit       free-probability limits of ||J_1|| and of the spectrum of J J^T
 
 Options:
   --help     show this help
@@ -44,7 +45,8 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   try {
     if (command == "sample") return jacstab::cli::run_sample(args);
-    std::cerr << "jacstab: unknown command '" << command << "' (expected sample; see jacstab --help)\n";
+    if (command == "limit") return jacstab::cli::run_limit(args);
+    std::cerr << "jacstab: unknown command '" << command << "' (expected sample or limit; see jacstab --help)\n";
     return 2;
   } catch (const jacstab::cli::UsageError& e) {
     std::cerr << e.what() << "\n";

@@ -74,6 +74,62 @@ std::optional<double> Options::real(const std::string& name) const {
   return v;
 }
 
+namespace {
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    items.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return items;
+}
+
+}  // namespace
+
+std::optional<std::vector<double>> Options::real_list(const std::string& name) const {
+  auto t = text(name);
+  if (!t) return std::nullopt;
+  std::vector<double> out;
+  for (const std::string& item : split_list(*t)) {
+    double v = 0.0;
+    const char* b = item.data();
+    const char* e = b + item.size();
+    if (!item.empty() && *b == '+') ++b;
+    auto res = std::from_chars(b, e, v);
+    if (item.empty() || res.ec != std::errc() || res.ptr != e || !std::isfinite(v)) {
+      fail("--" + name + " must be a comma-separated list of finite numbers, got '" + *t +
+           "' (bad entry '" + item + "')");
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::optional<std::vector<std::uint64_t>> Options::integer_list(const std::string& name, std::uint64_t lo,
+                                                                std::uint64_t hi) const {
+  auto t = text(name);
+  if (!t) return std::nullopt;
+  std::vector<std::uint64_t> out;
+  std::string range = "[";  // (built by appends: GCC 12 warns falsely on "[" + to_string())
+  range.append(std::to_string(lo)).append(", ").append(std::to_string(hi)).append("]");
+  for (const std::string& item : split_list(*t)) {
+    std::uint64_t v = 0;
+    const char* b = item.data();
+    const char* e = b + item.size();
+    auto res = std::from_chars(b, e, v);
+    if (item.empty() || res.ec != std::errc() || res.ptr != e || v < lo || v > hi) {
+      fail("--" + name + " must be a comma-separated list of integers in " + range + ", got '" + *t +
+           "' (bad entry '" + item + "')");
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
 void Options::fail(const std::string& message) const {
   throw UsageError("jacstab " + command_ + ": " + message);
 }

@@ -31,6 +31,11 @@ class Options {
                                        std::uint64_t hi) const;
   /// A finite real number; the whole text must parse.
   std::optional<double> real(const std::string& name) const;
+  /// A comma-separated list of finite numbers ("2,2,1.5"), at least one entry.
+  std::optional<std::vector<double>> real_list(const std::string& name) const;
+  /// A comma-separated list of integers, each in [lo, hi], at least one entry.
+  std::optional<std::vector<std::uint64_t>> integer_list(const std::string& name, std::uint64_t lo,
+                                                         std::uint64_t hi) const;
 
   [[noreturn]] void fail(const std::string& message) const;
   const std::string& command() const { return command_; }

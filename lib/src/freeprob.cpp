@@ -1,0 +1,286 @@
+// Free-probability limits of the Jacobian: see freeprob.hpp for the model and the formulas.
+#include "jacstab/freeprob.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+
+#include <boost/math/tools/roots.hpp>
+#include <boost/math/tools/toms748_solve.hpp>
+
+#include "jacstab/format.hpp"
+
+namespace jacstab {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+// g(w) = w/(1+w) + sum_l w/(alpha_l + w) - 1; increasing on (0, inf), g(0) = -1, and
+// g(1) >= 1/2 + L/2 - 1 >= 0 for alpha_l <= 1, so the root w* lies in (0, 1].
+double edge_equation(double w, const std::vector<double>& alpha) {
+  double s = w / (1.0 + w) - 1.0;
+  for (double a : alpha) s += w / (a + w);
+  return s;
+}
+
+// log phi~(w) = log(1+w) + sum_l log(1 + w/alpha_l) for real w > 0.
+double log_phi_scaled(double w, const std::vector<double>& alpha) {
+  double s = std::log1p(w);
+  for (double a : alpha) s += std::log1p(w / a);
+  return s;
+}
+
+// Second derivative of F(w) = log phi~(w) - log w - log y on the real axis.
+double log_equation_second_derivative(double w, const std::vector<double>& alpha) {
+  double s = 1.0 / (w * w) - 1.0 / ((1.0 + w) * (1.0 + w));
+  for (double a : alpha) s -= 1.0 / ((a + w) * (a + w));
+  return s;
+}
+
+void check_count(std::size_t count, const char* who) {
+  if (count == 0 || count > 64) {
+    throw std::invalid_argument(str_cat(who, ": count must be in [1, 64], got ", count));
+  }
+}
+
+}  // namespace
+
+JacobianLimit::JacobianLimit(std::vector<double> sigma2, std::vector<double> alpha)
+    : sigma2_(std::move(sigma2)), alpha_(std::move(alpha)) {
+  if (sigma2_.empty()) {
+    throw std::invalid_argument("JacobianLimit(): depth must be >= 1, got 0 layers");
+  }
+  if (alpha_.size() != sigma2_.size()) {
+    throw std::invalid_argument(str_cat("JacobianLimit(): alpha has ", alpha_.size(),
+                                        " entries but sigma2 has ", sigma2_.size(),
+                                        " (one of each per layer)"));
+  }
+  for (std::size_t l = 0; l < sigma2_.size(); ++l) {
+    if (!std::isfinite(sigma2_[l]) || !(sigma2_[l] > 0.0)) {
+      throw std::invalid_argument(str_cat("JacobianLimit(): sigma2[", l,
+                                          "] must be finite and > 0, got ",
+                                          format_number(sigma2_[l])));
+    }
+    if (!(alpha_[l] >= 0.0 && alpha_[l] <= 1.0)) {
+      throw std::invalid_argument(str_cat("JacobianLimit(): alpha[", l, "] must be in [0, 1], got ",
+                                          format_number(alpha_[l])));
+    }
+    if (alpha_[l] == 0.0) dead_ = true;
+  }
+  if (dead_) {
+    log_scale_ = -std::numeric_limits<double>::infinity();
+    log_edge_ = -std::numeric_limits<double>::infinity();
+    return;
+  }
+  for (std::size_t l = 0; l < sigma2_.size(); ++l) log_scale_ += std::log(sigma2_[l] * alpha_[l]);
+
+  std::uintmax_t iterations = 200;
+  const auto root = boost::math::tools::toms748_solve(
+      [this](double w) { return edge_equation(w, alpha_); }, 0.0, 1.0, -1.0,
+      edge_equation(1.0, alpha_), boost::math::tools::eps_tolerance<double>(52), iterations);
+  const double w = 0.5 * (root.first + root.second);
+  w_star_ = w;
+  log_edge_ = log_scale_ + log_phi_scaled(w, alpha_) - std::log(w);
+}
+
+JacobianLimit JacobianLimit::constant(std::size_t depth, double sigma2, double alpha) {
+  if (depth == 0) throw std::invalid_argument("JacobianLimit::constant(): depth must be >= 1, got 0");
+  return JacobianLimit(std::vector<double>(depth, sigma2), std::vector<double>(depth, alpha));
+}
+
+JacobianLimit JacobianLimit::suffix(std::size_t k) const {
+  if (k < 1 || k > depth()) {
+    throw std::invalid_argument(
+        str_cat("JacobianLimit::suffix(): k must be in [1, ", depth(), "], got ", k));
+  }
+  return JacobianLimit(std::vector<double>(sigma2_.begin() + static_cast<std::ptrdiff_t>(k - 1), sigma2_.end()),
+                       std::vector<double>(alpha_.begin() + static_cast<std::ptrdiff_t>(k - 1), alpha_.end()));
+}
+
+double JacobianLimit::edge() const { return std::exp(log_edge_); }
+
+double JacobianLimit::norm_limit() const { return std::exp(0.5 * log_edge_); }
+
+double JacobianLimit::atom_at_zero() const noexcept {
+  return 1.0 - *std::min_element(alpha_.begin(), alpha_.end());
+}
+
+namespace {
+
+// [w^{k-1}] phi~(w)^k / k for k = 1..count, phi~(w) = (1+w) prod_l (1 + w/alpha_l), every
+// coefficient positive; long double keeps deep, sparse-mask cases in range.
+std::vector<long double> scaled_moments(const std::vector<double>& alpha, std::size_t count) {
+  using Real = long double;
+  const std::size_t deg = count;  // keep degrees 0..count-1
+  std::vector<Real> phi(deg, 0.0L);
+  phi[0] = 1.0L;
+  auto multiply_linear = [&](Real slope) {  // phi *= (1 + slope w), truncated
+    for (std::size_t j = deg - 1; j >= 1; --j) phi[j] += slope * phi[j - 1];
+  };
+  if (deg > 1) {
+    multiply_linear(1.0L);
+    for (double a : alpha) multiply_linear(1.0L / static_cast<Real>(a));
+  }
+  std::vector<Real> out(count), power(deg, 0.0L), next(deg);
+  power[0] = 1.0L;
+  for (std::size_t k = 1; k <= count; ++k) {
+    std::fill(next.begin(), next.end(), 0.0L);
+    for (std::size_t i = 0; i < deg; ++i) {
+      if (power[i] == 0.0L) continue;
+      for (std::size_t j = 0; i + j < deg; ++j) next[i + j] += power[i] * phi[j];
+    }
+    power.swap(next);
+    out[k - 1] = power[k - 1] / static_cast<Real>(k);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<double> JacobianLimit::log_moments(std::size_t count) const {
+  check_count(count, "JacobianLimit::log_moments()");
+  std::vector<double> out(count, -std::numeric_limits<double>::infinity());
+  if (dead_) return out;
+  const auto scaled = scaled_moments(alpha_, count);
+  for (std::size_t k = 1; k <= count; ++k) {
+    out[k - 1] = static_cast<double>(std::log(scaled[k - 1])) + static_cast<double>(k) * log_scale_;
+  }
+  return out;
+}
+
+std::vector<double> JacobianLimit::moments(std::size_t count) const {
+  check_count(count, "JacobianLimit::moments()");
+  std::vector<double> out(count, 0.0);
+  if (dead_) return out;
+  const auto scaled = scaled_moments(alpha_, count);
+  // m_k = c^k scaled_k; c^k by repeated multiplication in long double where it stays in
+  // range (full double accuracy), otherwise through the logs.
+  long double c = 1.0L;
+  for (std::size_t l = 0; l < alpha_.size(); ++l) {
+    c *= static_cast<long double>(sigma2_[l]) * static_cast<long double>(alpha_[l]);
+  }
+  long double ck = 1.0L;
+  for (std::size_t k = 1; k <= count; ++k) {
+    ck *= c;
+    const long double m = ck * scaled[k - 1];
+    if (std::isfinite(m) && m > 0.0L) {
+      out[k - 1] = static_cast<double>(m);
+    } else {
+      out[k - 1] = std::exp(static_cast<double>(std::log(scaled[k - 1])) + static_cast<double>(k) * log_scale_);
+    }
+  }
+  return out;
+}
+
+std::vector<DensityPoint> JacobianLimit::density(std::size_t points) const {
+  if (points == 0) throw std::invalid_argument("JacobianLimit::density(): points must be >= 1, got 0");
+  if (dead_) {
+    throw std::domain_error("JacobianLimit::density(): J = 0 (some alpha is 0); mu is the point mass at 0");
+  }
+  const double lambda = edge();
+  if (!std::isfinite(lambda)) {
+    throw std::domain_error(str_cat("JacobianLimit::density(): the upper edge exp(",
+                                    format_number(log_edge_), ") overflows a double"));
+  }
+  using C = std::complex<double>;
+  const double w_star = *w_star_;
+  // In scaled form the equation is phi~(w) = t q w with q = phi~(w*)/w* and t = x / lambda_+.
+  // Solve F(w) = log phi~(w) - log w - log q - log t = 0 by Newton's method. Along the
+  // continuation from the edge (t = 1, w = w*, where every log is real) the principal logs
+  // stay on the branch with Im F = 0, which is the branch of the Stieltjes transform.
+  const double log_q = log_phi_scaled(w_star, alpha_) - std::log(w_star);
+  const double curvature = log_equation_second_derivative(w_star, alpha_);
+  auto solve = [&](double t, C guess) -> C {
+    const double log_t = std::log(t);
+    auto f = [&](C w) {
+      C value = std::log(1.0 + w) - std::log(w) - log_q - log_t;
+      C slope = 1.0 / (1.0 + w) - 1.0 / w;
+      for (double a : alpha_) {
+        value += std::log(1.0 + w / a);
+        slope += 1.0 / (a + w);
+      }
+      return std::make_pair(value, slope);
+    };
+    return boost::math::tools::complex_newton(f, guess, 60);
+  };
+  auto acceptable = [](C w, C previous) {
+    if (!std::isfinite(w.real()) || !std::isfinite(w.imag())) return false;
+    if (w.imag() > 1e-12 * std::abs(w)) return false;  // left the lower half-plane
+    return std::abs(w - previous) <= 0.25 * std::abs(previous) + 1e-300;
+  };
+
+  // Start just below the edge from the square-root expansion w = w* - i sqrt(-2 log t / F'').
+  double t = 1.0 - 1e-6;
+  C w(w_star, -std::sqrt(-2.0 * std::log(t) / curvature));
+  w = solve(t, w);
+  if (!acceptable(w, C(w_star, 0.0))) {
+    throw std::runtime_error("JacobianLimit::density(): Newton's method failed at the upper edge");
+  }
+  std::vector<DensityPoint> out(points);
+  for (std::size_t i = points; i-- > 0;) {
+    const double target = (static_cast<double>(i) + 0.5) / static_cast<double>(points);
+    double step = std::min(t - target, 0.02);
+    while (t > target) {
+      const double t_next = std::max(target, t - step);
+      // Keep the guess off the real axis so that the solver can leave a gap of the support.
+      C guess = w;
+      if (std::abs(guess.imag()) < 1e-8 * std::abs(guess)) guess -= C(0.0, 1e-6 * std::abs(guess));
+      const C candidate = solve(t_next, guess);
+      if (acceptable(candidate, w)) {
+        w = candidate;
+        t = t_next;
+        step *= 1.5;
+      } else {
+        step *= 0.25;
+        if (step < 1e-12) {
+          throw std::runtime_error(str_cat("JacobianLimit::density(): continuation failed at x = ",
+                                           format_number(t * lambda), " for ", describe()));
+        }
+      }
+    }
+    const double x = target * lambda;
+    const double im = w.imag() < -1e-10 * std::abs(w) ? -w.imag() : 0.0;
+    out[i] = DensityPoint{x, im / (kPi * x)};
+  }
+  return out;
+}
+
+std::string JacobianLimit::describe() const {
+  auto list = [](const std::vector<double>& v) {
+    if (std::all_of(v.begin(), v.end(), [&](double x) { return x == v.front(); })) {
+      return str_cat(format_number(v.front()), " x ", v.size());
+    }
+    std::string s = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + format_number(v[i]);
+    return s + "]";
+  };
+  return str_cat("sigma2=", list(sigma2_), ", alpha=", list(alpha_));
+}
+
+double log_semicircular_product_norm(std::size_t m) {
+  if (m == 0) throw std::invalid_argument("semicircular_product_norm(): m must be >= 1, got 0");
+  const double md = static_cast<double>(m);
+  return 0.5 * ((md + 1.0) * std::log(md + 1.0) - md * std::log(md));
+}
+
+double semicircular_product_norm(std::size_t m) { return std::exp(log_semicircular_product_norm(m)); }
+
+std::vector<double> semicircular_product_moments(std::size_t m, std::size_t count) {
+  if (m == 0) throw std::invalid_argument("semicircular_product_moments(): m must be >= 1, got 0");
+  check_count(count, "semicircular_product_moments()");
+  // binom((m+1)k, k) / (mk + 1) = prod_{j=1}^{k} ((m+1)k - k + j) / j / (mk + 1), in long double.
+  std::vector<double> out(count);
+  for (std::size_t k = 1; k <= count; ++k) {
+    long double b = 1.0L;
+    const long double top = static_cast<long double>(m) * static_cast<long double>(k);
+    for (std::size_t j = 1; j <= k; ++j) b = b * (top + static_cast<long double>(j)) / static_cast<long double>(j);
+    out[k - 1] = static_cast<double>(b / (top + 1.0L));
+  }
+  return out;
+}
+
+}  // namespace jacstab
