@@ -44,37 +44,16 @@
 
 #include <boost/math/distributions/normal.hpp>
 
-#ifndef JACSTAB_TEST_DATA
-#define JACSTAB_TEST_DATA "tests/data"
-#endif
+#include "reference_records.hpp"
 
 namespace {
 
 using jacstab::detail::kolmogorov_limit_sf;
 
-// ---------------------------------------------------------------------------------------
-// Reference files: "key v1 v2 ..." per line, '#' comments.
-// ---------------------------------------------------------------------------------------
-using Records = std::map<std::string, std::vector<std::vector<double>>>;
-
-Records load_records(const std::string& name) {
-  const std::string path = std::string(JACSTAB_TEST_DATA) + "/" + name;
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open reference file " + path);
-  Records rec;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream ss(line);
-    std::string key;
-    if (!(ss >> key)) continue;
-    std::vector<double> values;
-    std::string tok;
-    while (ss >> tok) values.push_back(std::stod(tok));
-    rec[key].push_back(std::move(values));
-  }
-  return rec;
-}
+using jacstab_test::all;
+using jacstab_test::load_records;
+using jacstab_test::Records;
+using jacstab_test::single;
 
 const Records& r_ref() {
   static const Records rec = load_records("stats_reference.r.txt");
@@ -83,23 +62,6 @@ const Records& r_ref() {
 const Records& py_ref() {
   static const Records rec = load_records("stats_reference.py.txt");
   return rec;
-}
-
-/// The single record stored under `key`.
-const std::vector<double>& single(const Records& rec, const std::string& key) {
-  const auto it = rec.find(key);
-  if (it == rec.end() || it->second.size() != 1) {
-    throw std::runtime_error("reference record '" + key + "' missing or repeated");
-  }
-  return it->second.front();
-}
-/// All records stored under `key` (at least one).
-const std::vector<std::vector<double>>& all(const Records& rec, const std::string& key) {
-  const auto it = rec.find(key);
-  if (it == rec.end() || it->second.empty()) {
-    throw std::runtime_error("reference records '" + key + "' missing");
-  }
-  return it->second;
 }
 
 std::string fmt(double v) {

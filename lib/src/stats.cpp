@@ -13,10 +13,16 @@
 #include <vector>
 
 #include <armadillo>
+#include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/kolmogorov_smirnov.hpp>
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
 #include <boost/math/quadrature/gauss_kronrod.hpp>
+#include <boost/math/special_functions/beta.hpp>
+#include <boost/math/special_functions/gamma.hpp>
+#include <boost/math/tools/toms748_solve.hpp>
+
+#include "jacstab/rng.hpp"
 
 namespace jacstab {
 namespace detail {
@@ -672,15 +678,20 @@ AdResult anderson_darling_normal(std::span<const double> sample) {
 // Association
 // =======================================================================================
 
-CorrelationResult pearson_correlation(std::span<const double> x, std::span<const double> y,
-                                      double confidence) {
-  constexpr std::string_view fn = "pearson_correlation";
+namespace {
+
+/// Checks shared by the correlation and regression functions: equal lengths, at least 3
+/// pairs, 0 < confidence < 1, finite values and a non-constant x (and y, if
+/// `y_may_be_constant` is false). `undefined` names what a constant input leaves undefined.
+void check_paired_input(std::string_view fn, std::span<const double> x, std::span<const double> y,
+                        double confidence, const char* what, const char* undefined,
+                        bool y_may_be_constant) {
   if (x.size() != y.size()) {
     detail::fail(fn, "x and y differ in length (x.size() = " + detail::fmt(x.size()) +
                          ", y.size() = " + detail::fmt(y.size()) + ")");
   }
   const std::size_t n = x.size();
-  if (n < 3) detail::fail(fn, "need at least 3 pairs (n = " + detail::fmt(n) + ")");
+  if (n < 3) detail::fail(fn, std::string("need at least 3 ") + what + " (n = " + detail::fmt(n) + ")");
   if (!(confidence > 0.0 && confidence < 1.0)) {
     detail::fail(fn, "confidence must lie in (0, 1) (confidence = " + detail::fmt(confidence) +
                          ")");
@@ -689,15 +700,25 @@ CorrelationResult pearson_correlation(std::span<const double> x, std::span<const
   detail::require_finite(fn, "y", y);
   if (detail::is_constant(x)) {
     detail::fail(fn, "x is constant (all n = " + detail::fmt(n) + " values equal " +
-                         detail::fmt(x[0]) + "); the correlation is undefined");
+                         detail::fmt(x[0]) + "); the " + undefined + " is undefined");
   }
-  if (detail::is_constant(y)) {
+  if (!y_may_be_constant && detail::is_constant(y)) {
     detail::fail(fn, "y is constant (all n = " + detail::fmt(n) + " values equal " +
-                         detail::fmt(y[0]) + "); the correlation is undefined");
+                         detail::fmt(y[0]) + "); the " + undefined + " is undefined");
   }
-  const double N = static_cast<double>(n);
+}
 
-  // r = S_xy / sqrt(S_xx S_yy) with centred sums (two-pass, compensated).
+/// Checks shared by pearson_correlation() and spearman_correlation().
+void check_correlation_input(std::string_view fn, std::span<const double> x,
+                             std::span<const double> y, double confidence) {
+  check_paired_input(fn, x, y, confidence, "pairs", "correlation", false);
+}
+
+/// r = S_xy / sqrt(S_xx S_yy) with centred sums (two-pass, compensated), clamped to [-1, 1].
+double correlation_coefficient(std::string_view fn, std::span<const double> x,
+                               std::span<const double> y) {
+  const std::size_t n = x.size();
+  const double N = static_cast<double>(n);
   detail::CompensatedSum sx, sy;
   for (std::size_t i = 0; i < n; ++i) {
     sx.add(x[i]);
@@ -717,15 +738,21 @@ CorrelationResult pearson_correlation(std::span<const double> x, std::span<const
   if (!(syy.value() > 0.0)) {
     detail::fail(fn, "y has zero variance to working precision (n = " + detail::fmt(n) + ")");
   }
-  const double r =
-      std::clamp(sxy.value() / (std::sqrt(sxx.value()) * std::sqrt(syy.value())), -1.0, 1.0);
+  return std::clamp(sxy.value() / (std::sqrt(sxx.value()) * std::sqrt(syy.value())), -1.0,
+                    1.0);
+}
 
+/// Test of rho = 0 and Fisher-z interval for a correlation r from n pairs; the z-scale
+/// standard error is sqrt(z_variance_factor / (n - 3)).
+CorrelationResult correlation_inference(double r, std::size_t n, double confidence,
+                                        double z_variance_factor) {
+  const double N = static_cast<double>(n);
   CorrelationResult res{};
   res.r = r;
   res.n = n;
-  // Test of rho = 0: t = r sqrt((n-2)/(1-r^2)) has Student's t distribution with n-2 df
-  // under bivariate normality (Fisher 1915, Biometrika 10, 507-521). For |r| = 1, t is
-  // infinite and the p-value is exactly 0. 1 - r^2 is formed as (1-r)(1+r).
+  // t = r sqrt((n-2)/(1-r^2)) has Student's t distribution with n-2 df under bivariate
+  // normality (Fisher 1915, Biometrika 10, 507-521). For |r| = 1, t is infinite and the
+  // p-value is exactly 0. 1 - r^2 is formed as (1-r)(1+r).
   const double df = N - 2.0;
   if (std::abs(r) == 1.0) {
     res.p_value = 0.0;
@@ -735,7 +762,7 @@ CorrelationResult pearson_correlation(std::span<const double> x, std::span<const
     res.p_value = std::min(1.0, 2.0 * boost::math::cdf(boost::math::complement(student, t)));
   }
   // Fisher (1921, Metron 1, 3-32) z-transform: atanh(r) is approximately normal with mean
-  // atanh(rho) and variance 1/(n-3); interval tanh(atanh(r) -+ z_{(1+level)/2}/sqrt(n-3)).
+  // atanh(rho) and variance factor/(n-3); interval tanh(atanh(r) -+ z_{(1+level)/2} se).
   if (n >= 4) {
     if (std::abs(r) == 1.0) {
       res.ci = ConfidenceInterval{r, r, confidence};
@@ -743,12 +770,850 @@ CorrelationResult pearson_correlation(std::span<const double> x, std::span<const
       const boost::math::normal_distribution<double> normal;
       const double zq =
           boost::math::quantile(boost::math::complement(normal, (1.0 - confidence) / 2.0));
-      const double half = zq / std::sqrt(N - 3.0);
+      const double half = zq * std::sqrt(z_variance_factor / (N - 3.0));
       const double z = std::atanh(r);
       res.ci = ConfidenceInterval{std::tanh(z - half), std::tanh(z + half), confidence};
     }
   }
   return res;
+}
+
+/// Ranks 1..n of v, ties given the average of the ranks they span.
+std::vector<double> average_ranks(std::span<const double> v) {
+  const std::size_t n = v.size();
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+  std::vector<double> rank(n);
+  std::size_t i = 0;
+  while (i < n) {
+    std::size_t j = i + 1;
+    while (j < n && v[order[j]] == v[order[i]]) ++j;
+    // Positions i..j-1 (0-based) hold ranks i+1..j; their average is (i + 1 + j) / 2.
+    const double avg = 0.5 * static_cast<double>(i + 1 + j);
+    for (std::size_t k = i; k < j; ++k) rank[order[k]] = avg;
+    i = j;
+  }
+  return rank;
+}
+
+}  // namespace
+
+CorrelationResult pearson_correlation(std::span<const double> x, std::span<const double> y,
+                                      double confidence) {
+  constexpr std::string_view fn = "pearson_correlation";
+  check_correlation_input(fn, x, y, confidence);
+  const double r = correlation_coefficient(fn, x, y);
+  return correlation_inference(r, x.size(), confidence, 1.0);
+}
+
+CorrelationResult spearman_correlation(std::span<const double> x, std::span<const double> y,
+                                       double confidence) {
+  constexpr std::string_view fn = "spearman_correlation";
+  check_correlation_input(fn, x, y, confidence);
+  const std::vector<double> rx = average_ranks(x), ry = average_ranks(y);
+  const double rho = correlation_coefficient(fn, rx, ry);
+  // Fieller, Hartley & Pearson (1957): var(atanh(rho_s)) ~ 1.06 / (n - 3).
+  return correlation_inference(rho, x.size(), confidence, 1.06);
+}
+
+// =======================================================================================
+// Contingency tables
+// =======================================================================================
+
+namespace {
+
+/// Shared part of chi_squared_independence() and chi_squared_2x2(); `yates` selects the
+/// continuity correction min(0.5, min_ij |O_ij - E_ij|) of R's chisq.test (2 x 2 only).
+ContingencyTestResult chi_squared_table(std::string_view fn, std::span<const double> counts,
+                                        std::size_t rows, std::size_t cols, bool yates) {
+  if (rows < 2 || cols < 2) {
+    detail::fail(fn, "the table needs at least 2 rows and 2 columns (rows = " +
+                         detail::fmt(rows) + ", cols = " + detail::fmt(cols) + ")");
+  }
+  if (counts.size() != rows * cols) {
+    detail::fail(fn, "counts.size() = " + detail::fmt(counts.size()) +
+                         " does not equal rows * cols = " + detail::fmt(rows) + " * " +
+                         detail::fmt(cols));
+  }
+  for (std::size_t k = 0; k < counts.size(); ++k) {
+    if (!(std::isfinite(counts[k]) && counts[k] >= 0.0)) {
+      detail::fail(fn, "count in row " + detail::fmt(k / cols) + ", column " +
+                           detail::fmt(k % cols) + " must be finite and >= 0 (counts[" +
+                           detail::fmt(k) + "] = " + detail::fmt(counts[k]) + ")");
+    }
+  }
+  std::vector<double> row_total(rows), col_total(cols);
+  detail::CompensatedSum all;
+  for (std::size_t i = 0; i < rows; ++i) {
+    detail::CompensatedSum s;
+    for (std::size_t j = 0; j < cols; ++j) s.add(counts[i * cols + j]);
+    row_total[i] = s.value();
+    all.add(row_total[i]);
+  }
+  for (std::size_t j = 0; j < cols; ++j) {
+    detail::CompensatedSum s;
+    for (std::size_t i = 0; i < rows; ++i) s.add(counts[i * cols + j]);
+    col_total[j] = s.value();
+  }
+  for (std::size_t i = 0; i < rows; ++i) {
+    if (!(row_total[i] > 0.0)) {
+      detail::fail(fn, "row " + detail::fmt(i) + " of the " + detail::fmt(rows) + " x " +
+                           detail::fmt(cols) +
+                           " table sums to 0; its expected counts would be 0 (remove it)");
+    }
+  }
+  for (std::size_t j = 0; j < cols; ++j) {
+    if (!(col_total[j] > 0.0)) {
+      detail::fail(fn, "column " + detail::fmt(j) + " of the " + detail::fmt(rows) + " x " +
+                           detail::fmt(cols) +
+                           " table sums to 0; its expected counts would be 0 (remove it)");
+    }
+  }
+  ContingencyTestResult res{};
+  res.rows = rows;
+  res.cols = cols;
+  res.total = all.value();
+  res.df = (rows - 1) * (cols - 1);
+  res.expected.resize(rows * cols);
+  // E_ij = R_i C_j / N, in the order of R's outer(sr, sc) / n.
+  for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t j = 0; j < cols; ++j) {
+      res.expected[i * cols + j] = row_total[i] * col_total[j] / res.total;
+    }
+  }
+  res.correction = 0.0;
+  if (yates) {
+    // Yates (1934, "Contingency tables involving small numbers and the chi-squared test",
+    // Suppl. J. R. Statist. Soc. 1, 217-235), as R's chisq.test: min(0.5, min |O - E|).
+    res.correction = 0.5;
+    for (std::size_t k = 0; k < counts.size(); ++k) {
+      res.correction = std::min(res.correction, std::abs(counts[k] - res.expected[k]));
+    }
+  }
+  detail::CompensatedSum x2;
+  for (std::size_t k = 0; k < counts.size(); ++k) {
+    const double d = std::abs(counts[k] - res.expected[k]) - res.correction;
+    x2.add(d * d / res.expected[k]);
+  }
+  res.statistic = x2.value();
+  // P(chi^2_df >= X^2) = Q(df/2, X^2/2), the regularised upper incomplete gamma function.
+  res.p_value = boost::math::gamma_q(0.5 * static_cast<double>(res.df), 0.5 * res.statistic);
+  return res;
+}
+
+}  // namespace
+
+ContingencyTestResult chi_squared_independence(std::span<const double> counts,
+                                               std::size_t rows, std::size_t cols) {
+  return chi_squared_table("chi_squared_independence", counts, rows, cols, false);
+}
+
+ContingencyTestResult chi_squared_2x2(double n11, double n12, double n21, double n22,
+                                      bool continuity_correction) {
+  const std::array<double, 4> t{n11, n12, n21, n22};
+  return chi_squared_table("chi_squared_2x2", t, 2, 2, continuity_correction);
+}
+
+namespace detail {
+namespace {
+
+/// ln of R's dbinom_raw(x, n, p, q) (Loader 2000; R's src/nmath/dbinom.c), p + q = 1:
+/// the saddle-point form ln b = stirlerr(n) - stirlerr(x) - stirlerr(n-x) - bd0(x, np)
+/// - bd0(n-x, nq) - (1/2) ln(2 pi x (1 - x/n)), with the closed forms at x = 0 and x = n.
+double log_dbinom_raw(double x, double n, double p, double q) {
+  constexpr double neg_inf = -std::numeric_limits<double>::infinity();
+  if (p == 0.0) return x == 0.0 ? 0.0 : neg_inf;
+  if (q == 0.0) return x == n ? 0.0 : neg_inf;
+  if (x == 0.0) {
+    if (n == 0.0) return 0.0;
+    return p < 0.1 ? -bd0(n, n * q) - n * p : n * std::log(q);
+  }
+  if (x == n) return q < 0.1 ? -bd0(n, n * p) - n * q : n * std::log(p);
+  if (x < 0.0 || x > n) return neg_inf;
+  const double lc =
+      stirlerr(n) - stirlerr(x) - stirlerr(n - x) - bd0(x, n * p) - bd0(n - x, n * q);
+  const double lf = std::log(2.0 * std::numbers::pi) + std::log(x) + std::log1p(-x / n);
+  return lc - 0.5 * lf;
+}
+
+/// ln P(X = x) for X hypergeometric: x white balls among n drawn from r white and b black,
+/// as R's dhyper(x, r, b, n, log = TRUE): with p = n/(r+b),
+/// P = dbinom(x; r, p) dbinom(n-x; b, p) / dbinom(n; r+b, p).
+double log_dhyper(double x, double r, double b, double n) {
+  constexpr double neg_inf = -std::numeric_limits<double>::infinity();
+  if (n < x || r < x || n - x > b) return neg_inf;
+  if (n == 0.0) return x == 0.0 ? 0.0 : neg_inf;
+  const double p = n / (r + b);
+  const double q = (r + b - n) / (r + b);
+  return log_dbinom_raw(x, r, p, q) + log_dbinom_raw(n - x, b, p, q) -
+         log_dbinom_raw(n, r + b, p, q);
+}
+
+/// Conditional distribution of n11 in a 2 x 2 table given its margins: Fisher's
+/// noncentral hypergeometric distribution P_psi(X = s) ∝ C(m, s) C(n, k-s) psi^s on
+/// lo <= s <= hi (m, n the column totals, k the first row total), parametrised here by
+/// theta = ln psi.
+class NoncentralHypergeometric {
+ public:
+  NoncentralHypergeometric(std::uint64_t n11, std::uint64_t n12, std::uint64_t n21,
+                           std::uint64_t n22) {
+    const std::uint64_t m = n11 + n21, n = n12 + n22, k = n11 + n12;
+    lo_ = k > n ? k - n : 0;
+    hi_ = std::min(k, m);
+    x_ = n11;
+    log_dc_.resize(hi_ - lo_ + 1);
+    for (std::uint64_t s = lo_; s <= hi_; ++s) {
+      log_dc_[s - lo_] = log_dhyper(static_cast<double>(s), static_cast<double>(m),
+                                    static_cast<double>(n), static_cast<double>(k));
+    }
+  }
+  std::uint64_t lo() const { return lo_; }
+  std::uint64_t hi() const { return hi_; }
+
+  /// Unnormalised probabilities at theta, scaled so that the largest is 1.
+  std::vector<double> weights(double theta) const {
+    std::vector<double> w(log_dc_.size());
+    double mx = -std::numeric_limits<double>::infinity();
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      w[i] = theta == 0.0 ? log_dc_[i] : log_dc_[i] + theta * static_cast<double>(lo_ + i);
+      mx = std::max(mx, w[i]);
+    }
+    for (double& v : w) v = std::exp(v - mx);
+    return w;
+  }
+  /// E_theta(X) - x, computed as sum (s - x) w_s / sum w_s; increasing in theta.
+  double mean_minus_x(double theta) const {
+    const std::vector<double> w = weights(theta);
+    CompensatedSum num, den;
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      num.add((static_cast<double>(lo_ + i) - static_cast<double>(x_)) * w[i]);
+      den.add(w[i]);
+    }
+    return num.value() / den.value();
+  }
+  /// P_theta(X <= x) (lower = true, decreasing in theta) or P_theta(X >= x) (increasing).
+  double tail(double theta, bool lower) const {
+    const std::vector<double> w = weights(theta);
+    CompensatedSum part, den;
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      den.add(w[i]);
+      const std::uint64_t s = lo_ + i;
+      if (lower ? s <= x_ : s >= x_) part.add(w[i]);
+    }
+    return std::min(1.0, part.value() / den.value());
+  }
+  /// Two-sided p-value at psi = 1 (R's fisher.test): sum of P(s) <= P(x) (1 + 1e-7).
+  double two_sided_p() const {
+    const std::vector<double> w = weights(0.0);
+    const double threshold = w[x_ - lo_] * (1.0 + 1e-7);
+    CompensatedSum part, den;
+    for (double v : w) {
+      den.add(v);
+      if (v <= threshold) part.add(v);
+    }
+    return std::min(1.0, part.value() / den.value());
+  }
+
+ private:
+  std::uint64_t lo_ = 0, hi_ = 0, x_ = 0;
+  std::vector<double> log_dc_;
+};
+
+/// Root of the monotone function f on the whole real line (f changes sign somewhere):
+/// brackets by doubling from [-1, 1], then TOMS 748 (Alefeld, Potra & Shi 1995, ACM TOMS
+/// 21, 327-344) to full double precision.
+template <class F>
+double solve_monotone(F f) {
+  double a = -1.0, b = 1.0;
+  double fa = f(a), fb = f(b);
+  for (int i = 0; i < 40 && fa * fb > 0.0; ++i) {
+    // Move the end whose value is nearer to 0 in the direction of the root.
+    if (std::abs(fa) < std::abs(fb)) {
+      b = a;
+      fb = fa;
+      a *= 2.0;
+      fa = f(a);
+    } else {
+      a = b;
+      fa = fb;
+      b *= 2.0;
+      fb = f(b);
+    }
+  }
+  if (fa == 0.0) return a;
+  if (fb == 0.0) return b;
+  if (fa * fb > 0.0) throw std::logic_error("solve_monotone(): no sign change found");
+  std::uintmax_t max_iter = 500;
+  const auto r = boost::math::tools::toms748_solve(
+      f, a, b, fa, fb, boost::math::tools::eps_tolerance<double>(), max_iter);
+  return 0.5 * (r.first + r.second);
+}
+
+}  // namespace
+}  // namespace detail
+
+FisherExactResult fisher_exact_2x2(std::uint64_t n11, std::uint64_t n12, std::uint64_t n21,
+                                   std::uint64_t n22, Alternative alternative,
+                                   double confidence) {
+  constexpr std::string_view fn = "fisher_exact_2x2";
+  constexpr std::uint64_t max_total = std::uint64_t{1} << 53;
+  if (n11 > max_total || n12 > max_total - n11 || n21 > max_total - n11 - n12 ||
+      n22 > max_total - n11 - n12 - n21) {
+    detail::fail(fn, "the total count must not exceed 2^53 (n11 = " + std::to_string(n11) +
+                         ", n12 = " + std::to_string(n12) + ", n21 = " + std::to_string(n21) +
+                         ", n22 = " + std::to_string(n22) + ")");
+  }
+  if (!(confidence > 0.0 && confidence < 1.0)) {
+    detail::fail(fn, "confidence must lie in (0, 1) (confidence = " + detail::fmt(confidence) +
+                         ")");
+  }
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  FisherExactResult res{};
+  res.alternative = alternative;
+  const double ad = static_cast<double>(n11) * static_cast<double>(n22);
+  const double bc = static_cast<double>(n12) * static_cast<double>(n21);
+  if (bc > 0.0) {
+    res.sample_odds_ratio = ad / bc;
+  } else if (ad > 0.0) {
+    res.sample_odds_ratio = inf;
+  }
+  res.ci = ConfidenceInterval{0.0, inf, confidence};
+
+  const detail::NoncentralHypergeometric h(n11, n12, n21, n22);
+  if (h.lo() == h.hi()) {
+    // A zero margin: the margins allow one table only, every p-value is 1 and the odds
+    // ratio is not identified.
+    res.p_value = 1.0;
+    return res;
+  }
+  switch (alternative) {
+    case Alternative::two_sided: res.p_value = h.two_sided_p(); break;
+    case Alternative::less: res.p_value = h.tail(0.0, true); break;
+    case Alternative::greater: res.p_value = h.tail(0.0, false); break;
+  }
+
+  // Conditional MLE: E_psi(X) = n11 (Birch 1964; R's fisher.test), on theta = ln psi.
+  if (n11 == h.lo()) {
+    res.conditional_mle = 0.0;
+  } else if (n11 == h.hi()) {
+    res.conditional_mle = inf;
+  } else {
+    res.conditional_mle =
+        std::exp(detail::solve_monotone([&](double t) { return h.mean_minus_x(t); }));
+  }
+  // Exact conditional limits (Cornfield 1956): P_{psi_U}(X <= n11) = a,
+  // P_{psi_L}(X >= n11) = a, with a = (1 - level)/2 (two-sided) or 1 - level (one-sided).
+  const double a = alternative == Alternative::two_sided ? 0.5 * (1.0 - confidence)
+                                                         : 1.0 - confidence;
+  auto upper_limit = [&] {
+    if (n11 == h.hi()) return inf;
+    return std::exp(detail::solve_monotone([&](double t) { return h.tail(t, true) - a; }));
+  };
+  auto lower_limit = [&] {
+    if (n11 == h.lo()) return 0.0;
+    return std::exp(detail::solve_monotone([&](double t) { return h.tail(t, false) - a; }));
+  };
+  if (alternative != Alternative::greater) res.ci.high = upper_limit();
+  if (alternative != Alternative::less) res.ci.low = lower_limit();
+  return res;
+}
+
+// =======================================================================================
+// Exact binomial test
+// =======================================================================================
+
+BinomialTestResult binomial_test(std::uint64_t successes, std::uint64_t trials,
+                                 double null_probability, Alternative alternative,
+                                 double confidence) {
+  constexpr std::string_view fn = "binomial_test";
+  if (trials == 0) detail::fail(fn, "trials must be positive (trials = 0)");
+  if (trials > (std::uint64_t{1} << 53)) {
+    detail::fail(fn, "trials must not exceed 2^53 (trials = " + std::to_string(trials) + ")");
+  }
+  if (successes > trials) {
+    detail::fail(fn, "successes must not exceed trials (successes = " +
+                         std::to_string(successes) + ", trials = " + std::to_string(trials) +
+                         ")");
+  }
+  if (!(null_probability >= 0.0 && null_probability <= 1.0)) {
+    detail::fail(fn, "null_probability must lie in [0, 1] (null_probability = " +
+                         detail::fmt(null_probability) + ")");
+  }
+  if (!(confidence > 0.0 && confidence < 1.0)) {
+    detail::fail(fn, "confidence must lie in (0, 1) (confidence = " + detail::fmt(confidence) +
+                         ")");
+  }
+  const double x = static_cast<double>(successes);
+  const double n = static_cast<double>(trials);
+  const double p0 = null_probability;
+  const boost::math::binomial_distribution<double> dist(n, p0);
+  // P(X <= k) and P(X >= k) for integer-valued k, including the empty ends.
+  auto cdf_le = [&](double k) {
+    if (k < 0.0) return 0.0;
+    if (k >= n) return 1.0;
+    return boost::math::cdf(dist, k);
+  };
+  auto sf_ge = [&](double k) {
+    if (k <= 0.0) return 1.0;
+    if (k > n) return 0.0;
+    return boost::math::cdf(boost::math::complement(dist, k - 1.0));
+  };
+  auto pmf = [&](double k) { return std::exp(detail::log_dbinom_raw(k, n, p0, 1.0 - p0)); };
+
+  BinomialTestResult res{};
+  res.successes = successes;
+  res.trials = trials;
+  res.null_probability = p0;
+  res.estimate = x / n;
+  res.alternative = alternative;
+
+  switch (alternative) {
+    case Alternative::less: res.p_value = cdf_le(x); break;
+    case Alternative::greater: res.p_value = sf_ge(x); break;
+    case Alternative::two_sided: {
+      // R's binom.test: d = dbinom(x), m = n p0; outcomes on the other side of m with
+      // probability <= d (1 + 1e-7) are added to the tail beyond x. The pmf is
+      // non-increasing on [ceil(m), n] and non-decreasing on [0, floor(m)] (its mode lies
+      // in [(n+1)p0 - 1, (n+1)p0]), so those outcomes form a contiguous end range, found by
+      // bisection.
+      const double d = pmf(x) * (1.0 + 1e-7);
+      const double m = n * p0;
+      if (x == m) {
+        res.p_value = 1.0;
+      } else if (x < m) {
+        // First i in [ceil(m), n] with pmf(i) <= d (n + 1 if none).
+        double lo = std::ceil(m), hi = n + 1.0;
+        while (lo < hi) {
+          const double mid = std::floor(0.5 * (lo + hi));
+          if (pmf(mid) <= d) hi = mid; else lo = mid + 1.0;
+        }
+        res.p_value = cdf_le(x) + sf_ge(lo);
+      } else {
+        // First i in [0, floor(m)] with pmf(i) > d (floor(m) + 1 if none): outcomes 0..i-1.
+        double lo = 0.0, hi = std::floor(m) + 1.0;
+        while (lo < hi) {
+          const double mid = std::floor(0.5 * (lo + hi));
+          if (pmf(mid) > d) hi = mid; else lo = mid + 1.0;
+        }
+        res.p_value = cdf_le(lo - 1.0) + sf_ge(x);
+      }
+      res.p_value = std::min(1.0, res.p_value);
+      break;
+    }
+  }
+
+  // Clopper & Pearson (1934, Biometrika 26, 404-413): the limits are beta quantiles,
+  // lower = I^-1_a(x, n-x+1), upper = I^-1_{1-a}(x+1, n-x) (upper via the complement).
+  const double a = alternative == Alternative::two_sided ? 0.5 * (1.0 - confidence)
+                                                         : 1.0 - confidence;
+  auto lower = [&] { return x == 0.0 ? 0.0 : boost::math::ibeta_inv(x, n - x + 1.0, a); };
+  auto upper = [&] { return x == n ? 1.0 : boost::math::ibetac_inv(x + 1.0, n - x, a); };
+  res.ci = ConfidenceInterval{alternative == Alternative::less ? 0.0 : lower(),
+                              alternative == Alternative::greater ? 1.0 : upper(), confidence};
+  return res;
+}
+
+// =======================================================================================
+// Regression
+// =======================================================================================
+
+namespace {
+
+/// linear_regression() with the caller's name in error messages.
+LinearRegressionResult ols(std::string_view fn, std::span<const double> x,
+                           std::span<const double> y, double confidence) {
+  check_paired_input(fn, x, y, confidence, "points", "slope", true);
+  const std::size_t n = x.size();
+  const bool y_constant = detail::is_constant(y);
+  const double N = static_cast<double>(n);
+
+  detail::CompensatedSum sx, sy;
+  for (std::size_t i = 0; i < n; ++i) {
+    sx.add(x[i]);
+    sy.add(y[i]);
+  }
+  const double xbar = sx.value() / N;
+  const double ybar = y_constant ? y[0] : sy.value() / N;
+  detail::CompensatedSum sxx, sxy;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double dx = x[i] - xbar;
+    sxx.add(dx * dx);
+    sxy.add(dx * (y[i] - ybar));
+  }
+  if (!(sxx.value() > 0.0)) {
+    detail::fail(fn, "x has zero variance to working precision (n = " + detail::fmt(n) + ")");
+  }
+  LinearRegressionResult res{};
+  res.n = n;
+  res.df = n - 2;
+  const double Sxx = sxx.value();
+  res.slope = y_constant ? 0.0 : sxy.value() / Sxx;
+  res.intercept = ybar - res.slope * xbar;
+  // Residuals e_i = (y_i - ybar) - b (x_i - xbar).
+  detail::CompensatedSum rss;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double e = (y[i] - ybar) - res.slope * (x[i] - xbar);
+    rss.add(e * e);
+  }
+  const double RSS = rss.value();
+  const double df = N - 2.0;
+  res.residual_sd = std::sqrt(RSS / df);
+  res.se_slope = res.residual_sd / std::sqrt(Sxx);
+  res.se_intercept = res.residual_sd * std::sqrt(1.0 / N + xbar * xbar / Sxx);
+
+  const boost::math::students_t_distribution<double> student(df);
+  const double tq =
+      boost::math::quantile(boost::math::complement(student, 0.5 * (1.0 - confidence)));
+  res.slope_ci = ConfidenceInterval{res.slope - tq * res.se_slope,
+                                    res.slope + tq * res.se_slope, confidence};
+  if (!y_constant) {
+    const double mss = res.slope * res.slope * Sxx;  // sum (fitted - mean)^2
+    res.r_squared = mss / (mss + RSS);
+    if (res.se_slope > 0.0) {
+      res.slope_t = res.slope / res.se_slope;
+      res.slope_p_value = std::min(
+          1.0, 2.0 * boost::math::cdf(boost::math::complement(student, std::abs(*res.slope_t))));
+    } else {
+      // Exact fit with a non-zero slope (y not constant): t is infinite.
+      res.slope_t = std::copysign(std::numeric_limits<double>::infinity(), res.slope);
+      res.slope_p_value = 0.0;
+    }
+  }
+  return res;
+}
+
+}  // namespace
+
+LinearRegressionResult linear_regression(std::span<const double> x, std::span<const double> y,
+                                         double confidence) {
+  return ols("linear_regression", x, y, confidence);
+}
+
+PowerLawFit power_law_fit(std::span<const double> n, std::span<const double> y,
+                          double confidence) {
+  constexpr std::string_view fn = "power_law_fit";
+  if (n.size() != y.size()) {
+    detail::fail(fn, "n and y differ in length (n.size() = " + detail::fmt(n.size()) +
+                         ", y.size() = " + detail::fmt(y.size()) + ")");
+  }
+  std::vector<double> log_n(n.size()), log_y(y.size());
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    if (!(n[i] > 0.0 && std::isfinite(n[i]))) {
+      detail::fail(fn, "n[" + detail::fmt(i) + "] must be positive and finite (n[" +
+                           detail::fmt(i) + "] = " + detail::fmt(n[i]) + ")");
+    }
+    if (!(y[i] > 0.0 && std::isfinite(y[i]))) {
+      detail::fail(fn, "y[" + detail::fmt(i) + "] must be positive and finite (y[" +
+                           detail::fmt(i) + "] = " + detail::fmt(y[i]) + ")");
+    }
+    log_n[i] = std::log(n[i]);
+    log_y[i] = std::log(y[i]);
+  }
+  PowerLawFit res{};
+  res.log_fit = ols(fn, log_n, log_y, confidence);
+  res.gamma = -res.log_fit.slope;
+  res.prefactor = std::exp(res.log_fit.intercept);
+  res.se_gamma = res.log_fit.se_slope;
+  res.gamma_ci = ConfidenceInterval{-res.log_fit.slope_ci.high, -res.log_fit.slope_ci.low,
+                                    confidence};
+  return res;
+}
+
+// =======================================================================================
+// Equivalence tests (TOST)
+// =======================================================================================
+
+namespace {
+
+void check_alpha(std::string_view fn, double alpha) {
+  if (!(alpha > 0.0 && alpha < 0.5)) {
+    detail::fail(fn, "alpha must lie in (0, 0.5) (alpha = " + detail::fmt(alpha) + ")");
+  }
+}
+
+/// TOST on the scale of the test (see EquivalenceTestResult).
+EquivalenceTestResult tost(double estimate, double se, double lower, double upper,
+                           std::optional<double> df, double alpha) {
+  EquivalenceTestResult res{};
+  res.estimate = estimate;
+  res.standard_error = se;
+  res.df = df;
+  res.lower_margin = lower;
+  res.upper_margin = upper;
+  res.alpha = alpha;
+  res.statistic_lower = (estimate - lower) / se;
+  res.statistic_upper = (estimate - upper) / se;
+  double q = 0.0;
+  // Upper-tail probabilities throughout (P(T <= t) = P(T >= -t) by symmetry), so that
+  // small p-values keep their relative accuracy.
+  if (df) {
+    const boost::math::students_t_distribution<double> t(*df);
+    res.p_lower = boost::math::cdf(boost::math::complement(t, res.statistic_lower));
+    res.p_upper = boost::math::cdf(boost::math::complement(t, -res.statistic_upper));
+    q = boost::math::quantile(boost::math::complement(t, alpha));
+  } else {
+    const boost::math::normal_distribution<double> z;
+    res.p_lower = boost::math::cdf(boost::math::complement(z, res.statistic_lower));
+    res.p_upper = boost::math::cdf(boost::math::complement(z, -res.statistic_upper));
+    q = boost::math::quantile(boost::math::complement(z, alpha));
+  }
+  res.p_value = std::max(res.p_lower, res.p_upper);
+  res.equivalent = res.p_value < alpha;
+  res.ci = ConfidenceInterval{estimate - q * se, estimate + q * se, 1.0 - 2.0 * alpha};
+  return res;
+}
+
+/// Sample mean and unbiased variance (two-pass, compensated).
+struct MeanVar {
+  double mean, var;
+};
+MeanVar mean_var(std::string_view fn, std::string_view name, std::span<const double> v) {
+  if (v.size() < 2) {
+    detail::fail(fn, std::string(name) + " needs at least 2 values (" + std::string(name) +
+                         ".size() = " + detail::fmt(v.size()) + ")");
+  }
+  detail::require_finite(fn, name, v);
+  const double N = static_cast<double>(v.size());
+  detail::CompensatedSum s;
+  for (double a : v) s.add(a);
+  const double m = detail::is_constant(v) ? v[0] : s.value() / N;
+  detail::CompensatedSum s1, s2;
+  for (double a : v) {
+    s1.add(a - m);
+    s2.add((a - m) * (a - m));
+  }
+  // Corrected two-pass (Chan, Golub & LeVeque 1983): sum (x - mean)^2 - (sum (x - mean))^2/n.
+  const double delta = s1.value() / N;
+  return MeanVar{m + delta, std::max(0.0, (s2.value() - N * delta * delta) / (N - 1.0))};
+}
+
+}  // namespace
+
+EquivalenceTestResult tost_difference(double estimate, double standard_error,
+                                      double lower_margin, double upper_margin,
+                                      std::optional<double> df, double alpha) {
+  constexpr std::string_view fn = "tost_difference";
+  if (!std::isfinite(estimate)) {
+    detail::fail(fn, "estimate must be finite (estimate = " + detail::fmt(estimate) + ")");
+  }
+  if (!(standard_error > 0.0 && std::isfinite(standard_error))) {
+    detail::fail(fn, "standard_error must be positive and finite (standard_error = " +
+                         detail::fmt(standard_error) + ")");
+  }
+  if (!(std::isfinite(lower_margin) && std::isfinite(upper_margin) &&
+        lower_margin < upper_margin)) {
+    detail::fail(fn, "need finite margins with lower_margin < upper_margin (lower_margin = " +
+                         detail::fmt(lower_margin) + ", upper_margin = " +
+                         detail::fmt(upper_margin) + ")");
+  }
+  if (df && !(*df > 0.0 && std::isfinite(*df))) {
+    detail::fail(fn, "df must be positive and finite, or std::nullopt for the normal "
+                     "reference (df = " + detail::fmt(*df) + ")");
+  }
+  check_alpha(fn, alpha);
+  return tost(estimate, standard_error, lower_margin, upper_margin, df, alpha);
+}
+
+EquivalenceTestResult tost_mean_difference(std::span<const double> x,
+                                           std::span<const double> y, double lower_margin,
+                                           double upper_margin, double alpha) {
+  constexpr std::string_view fn = "tost_mean_difference";
+  const MeanVar mx = mean_var(fn, "x", x), my = mean_var(fn, "y", y);
+  if (!(std::isfinite(lower_margin) && std::isfinite(upper_margin) &&
+        lower_margin < upper_margin)) {
+    detail::fail(fn, "need finite margins with lower_margin < upper_margin (lower_margin = " +
+                         detail::fmt(lower_margin) + ", upper_margin = " +
+                         detail::fmt(upper_margin) + ")");
+  }
+  check_alpha(fn, alpha);
+  const double nx = static_cast<double>(x.size()), ny = static_cast<double>(y.size());
+  const double vx = mx.var / nx, vy = my.var / ny;
+  if (!(vx + vy > 0.0)) {
+    detail::fail(fn, "x and y are both constant (x.size() = " + detail::fmt(x.size()) +
+                         ", y.size() = " + detail::fmt(y.size()) +
+                         "); the standard error is 0");
+  }
+  // Welch (1947, Biometrika 34, 28-35) - Satterthwaite (1946, Biometrics Bull. 2, 110-114).
+  const double se2 = vx + vy;
+  const double df = se2 * se2 / (vx * vx / (nx - 1.0) + vy * vy / (ny - 1.0));
+  return tost(mx.mean - my.mean, std::sqrt(se2), lower_margin, upper_margin, df, alpha);
+}
+
+EquivalenceTestResult tost_mean_ratio(std::span<const double> x, std::span<const double> y,
+                                      double lower_ratio, double upper_ratio, double alpha) {
+  constexpr std::string_view fn = "tost_mean_ratio";
+  const MeanVar mx = mean_var(fn, "x", x), my = mean_var(fn, "y", y);
+  if (!(mx.mean > 0.0)) {
+    detail::fail(fn, "mean(x) must be positive for a ratio on the log scale (mean(x) = " +
+                         detail::fmt(mx.mean) + ")");
+  }
+  if (!(my.mean > 0.0)) {
+    detail::fail(fn, "mean(y) must be positive for a ratio on the log scale (mean(y) = " +
+                         detail::fmt(my.mean) + ")");
+  }
+  if (!(lower_ratio > 0.0 && upper_ratio > lower_ratio && std::isfinite(upper_ratio))) {
+    detail::fail(fn, "need 0 < lower_ratio < upper_ratio < infinity (lower_ratio = " +
+                         detail::fmt(lower_ratio) + ", upper_ratio = " +
+                         detail::fmt(upper_ratio) + ")");
+  }
+  check_alpha(fn, alpha);
+  const double nx = static_cast<double>(x.size()), ny = static_cast<double>(y.size());
+  // Delta method: Var(log mean_x) ~ v_x / (n_x mean_x^2).
+  const double a = mx.var / (nx * mx.mean * mx.mean);
+  const double b = my.var / (ny * my.mean * my.mean);
+  if (!(a + b > 0.0)) {
+    detail::fail(fn, "x and y are both constant (x.size() = " + detail::fmt(x.size()) +
+                         ", y.size() = " + detail::fmt(y.size()) +
+                         "); the standard error is 0");
+  }
+  const double df = (a + b) * (a + b) / (a * a / (nx - 1.0) + b * b / (ny - 1.0));
+  EquivalenceTestResult res =
+      tost(std::log(mx.mean) - std::log(my.mean), std::sqrt(a + b), std::log(lower_ratio),
+           std::log(upper_ratio), df, alpha);
+  res.estimate = mx.mean / my.mean;
+  res.lower_margin = lower_ratio;
+  res.upper_margin = upper_ratio;
+  res.ci.low = std::exp(res.ci.low);
+  res.ci.high = std::exp(res.ci.high);
+  return res;
+}
+
+// =======================================================================================
+// Quantiles and the bootstrap
+// =======================================================================================
+
+namespace {
+
+/// Type-7 quantile of an already sorted, non-empty sample, in the arithmetic of R's
+/// quantile.default: index = 1 + (n-1) p, lo = floor(index), hi = ceiling(index),
+/// Q = (1-h) x[lo] + h x[hi] with h = index - lo, and Q = x[lo] when h = 0 or x[hi] = x[lo].
+double quantile7_sorted(const std::vector<double>& x, double p) {
+  const double index = 1.0 + static_cast<double>(x.size() - 1) * p;
+  const double lo = std::floor(index), hi = std::ceil(index);
+  const double qlo = x[static_cast<std::size_t>(lo) - 1];
+  const double qhi = x[static_cast<std::size_t>(hi) - 1];
+  if (!(index > lo) || qhi == qlo) return qlo;
+  const double h = index - lo;
+  return (1.0 - h) * qlo + h * qhi;
+}
+
+}  // namespace
+
+double sample_quantile(std::span<const double> sample, double probability) {
+  constexpr std::string_view fn = "sample_quantile";
+  detail::require_nonempty(fn, "sample", sample);
+  detail::require_no_nan(fn, "sample", sample);
+  if (!(probability >= 0.0 && probability <= 1.0)) {
+    detail::fail(fn, "probability must lie in [0, 1] (probability = " +
+                         detail::fmt(probability) + ")");
+  }
+  std::vector<double> x(sample.begin(), sample.end());
+  std::sort(x.begin(), x.end());
+  return quantile7_sorted(x, probability);
+}
+
+BootstrapResult bootstrap_percentile(
+    std::span<const double> data,
+    const std::function<double(std::span<const double>)>& statistic, std::size_t resamples,
+    double confidence, std::uint64_t seed) {
+  constexpr std::string_view fn = "bootstrap_percentile";
+  detail::require_nonempty(fn, "data", data);
+  detail::require_finite(fn, "data", data);
+  if (!statistic) detail::fail(fn, "statistic is an empty std::function");
+  if (resamples < 2) {
+    detail::fail(fn, "resamples must be at least 2 (resamples = " + detail::fmt(resamples) +
+                         ")");
+  }
+  if (!(confidence > 0.0 && confidence < 1.0)) {
+    detail::fail(fn, "confidence must lie in (0, 1) (confidence = " + detail::fmt(confidence) +
+                         ")");
+  }
+  BootstrapResult res{};
+  res.resamples = resamples;
+  res.seed = seed;
+  res.estimate = statistic(data);
+  if (!std::isfinite(res.estimate)) {
+    detail::fail(fn, "statistic(data) is not finite (statistic(data) = " +
+                         detail::fmt(res.estimate) + ")");
+  }
+  const std::size_t n = data.size();
+  std::vector<double> buf(n);
+  res.replicates.resize(resamples);
+  for (std::size_t b = 0; b < resamples; ++b) {
+    Engine eng = stream(seed, "bootstrap", b);
+    for (std::size_t i = 0; i < n; ++i) buf[i] = data[eng.uniform_int(n)];
+    const double v = statistic(std::span<const double>(buf));
+    if (!std::isfinite(v)) {
+      detail::fail(fn, "statistic returned a non-finite value on resample " + detail::fmt(b) +
+                           " (value = " + detail::fmt(v) + ", seed = " +
+                           detail::fmt(static_cast<std::size_t>(seed)) + ")");
+    }
+    res.replicates[b] = v;
+  }
+  const MeanVar mv = mean_var(fn, "replicates", res.replicates);
+  res.standard_error = std::sqrt(mv.var);
+  std::vector<double> sorted = res.replicates;
+  std::sort(sorted.begin(), sorted.end());
+  const double a = 0.5 * (1.0 - confidence);
+  res.ci = ConfidenceInterval{quantile7_sorted(sorted, a), quantile7_sorted(sorted, 1.0 - a),
+                              confidence};
+  return res;
+}
+
+// =======================================================================================
+// Multiple testing
+// =======================================================================================
+
+namespace {
+
+void check_p_values(std::string_view fn, std::span<const double> p) {
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (!(p[i] >= 0.0 && p[i] <= 1.0)) {
+      detail::fail(fn, "p_values[" + detail::fmt(i) + "] must lie in [0, 1] (p_values[" +
+                           detail::fmt(i) + "] = " + detail::fmt(p[i]) + ")");
+    }
+  }
+}
+
+/// Indices of p in ascending order of value (ties in input order).
+std::vector<std::size_t> ascending_order(std::span<const double> p) {
+  std::vector<std::size_t> o(p.size());
+  for (std::size_t i = 0; i < o.size(); ++i) o[i] = i;
+  std::stable_sort(o.begin(), o.end(), [&](std::size_t a, std::size_t b) { return p[a] < p[b]; });
+  return o;
+}
+
+}  // namespace
+
+std::vector<double> p_adjust_holm(std::span<const double> p_values) {
+  check_p_values("p_adjust_holm", p_values);
+  const std::size_t m = p_values.size();
+  const std::vector<std::size_t> o = ascending_order(p_values);
+  std::vector<double> adj(m);
+  // R: pmin(1, cummax((m - i + 1) * p[o]))[order(o)], i = 1..m.
+  double running = 0.0;
+  for (std::size_t i = 0; i < m; ++i) {
+    running = std::max(running, static_cast<double>(m - i) * p_values[o[i]]);
+    adj[o[i]] = std::min(1.0, running);
+  }
+  return adj;
+}
+
+std::vector<double> p_adjust_bh(std::span<const double> p_values) {
+  check_p_values("p_adjust_bh", p_values);
+  const std::size_t m = p_values.size();
+  const std::vector<std::size_t> o = ascending_order(p_values);
+  std::vector<double> adj(m);
+  // R: pmin(1, cummin(m / i * p[o]))[order(o)], i = m..1 over decreasing p.
+  double running = std::numeric_limits<double>::infinity();
+  const double M = static_cast<double>(m);
+  for (std::size_t k = m; k-- > 0;) {
+    running = std::min(running, M / static_cast<double>(k + 1) * p_values[o[k]]);
+    adj[o[k]] = std::min(1.0, running);
+  }
+  return adj;
 }
 
 }  // namespace jacstab
