@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "ensemble_options.hpp"
 #include "jacstab/ensembles.hpp"
 #include "jacstab/format.hpp"
 #include "jacstab/io.hpp"
@@ -105,8 +106,8 @@ void export_network(const std::filesystem::path& dir, const MlpConfig& config, s
 
   // Build everything in a sibling temporary directory, then move the files in, manifest last.
   const fs::path target = fs::absolute(dir);
-  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp." +
-                                               std::to_string(::getpid()));
+  const fs::path tmp =
+      target.parent_path() / str_cat(".", target.filename().string(), ".tmp.", ::getpid());
   fs::remove_all(tmp);
   fs::create_directories(tmp);
   std::vector<std::string> names;
@@ -173,9 +174,8 @@ int run_sample(const std::vector<std::string>& args) {
     }
   }
   const Options o("sample", args,
-                  {"width", "depth", "ensemble", "sigma2", "sparsity", "scale", "threshold",
-                   "topr-c", "eta", "rho", "alpha", "input", "seed", "reps", "threads",
-                   "norm-method", "export"},
+                  with_ensemble_options({"width", "depth", "input", "seed", "reps", "threads",
+                                         "norm-method", "export"}),
                   {"json", "all-depths"});
   if (!o.has("width")) o.fail("--width is required (see --help)");
   if (!o.has("depth")) o.fail("--depth is required (see --help)");
@@ -183,74 +183,8 @@ int run_sample(const std::vector<std::string>& args) {
   MlpConfig config;
   config.width = *o.integer("width", 1, 1u << 20);
   config.depth = *o.integer("depth", 1, 1u << 20);
-  EnsembleParams p;
-  if (auto t = o.text("ensemble")) {
-    try {
-      p.kind = parse_ensemble_kind(*t, "--ensemble");
-    } catch (const std::invalid_argument& e) {
-      o.fail(e.what());
-    }
-  }
-  if (auto v = o.real("sigma2")) p.sigma2 = *v;
-  if (auto v = o.real("sparsity")) p.sparsity = *v;
-  if (auto t = o.text("scale")) {
-    try {
-      p.scale = parse_scale_rule(*t, "--scale");
-    } catch (const std::invalid_argument& e) {
-      o.fail(e.what());
-    }
-  }
-  if (auto v = o.real("threshold")) p.threshold = *v;
-  if (auto v = o.real("topr-c")) p.topr_c = *v;
-  if (auto v = o.real("eta")) p.eta = *v;
-  if (auto v = o.real("rho")) p.rho = *v;
-  if (auto v = o.real("alpha")) p.alpha = *v;
-
-  // Options that the chosen ensemble would silently ignore are errors.
-  const std::string kind(to_string(p.kind));
-  auto only_for = [&](const std::string& opt, std::initializer_list<EnsembleKind> kinds) {
-    if (!o.has(opt)) return;
-    for (auto k : kinds)
-      if (k == p.kind) return;
-    o.fail("--" + opt + " is not used by --ensemble " + kind + ", got --" + opt + " " + *o.text(opt));
-  };
-  only_for("sparsity", {EnsembleKind::random_prune, EnsembleKind::magnitude_topr});
-  only_for("scale", {EnsembleKind::random_prune, EnsembleKind::magnitude_threshold,
-                     EnsembleKind::magnitude_topr});
-  only_for("threshold", {EnsembleKind::magnitude_threshold});
-  only_for("topr-c", {EnsembleKind::magnitude_topr});
-  only_for("eta", {EnsembleKind::dependent});
-  only_for("rho", {EnsembleKind::equicorrelated});
-  only_for("alpha", {EnsembleKind::surrogate});
-  if (p.kind == EnsembleKind::magnitude_threshold && !o.has("threshold")) {
-    o.fail("--threshold is required for --ensemble magnitude-threshold");
-  }
-  if (p.kind == EnsembleKind::magnitude_topr && o.has("topr-c") && o.has("sparsity")) {
-    o.fail("give either --topr-c or --sparsity for --ensemble magnitude-topr, not both");
-  }
-  auto param_error = [&](const std::exception& e) {
-    std::string msg = e.what();
-    // "Ensemble(): sparsity must be ..." -> "--sparsity must be ..."
-    for (const char* name : {"sigma2", "sparsity", "threshold", "topr_c", "eta", "rho", "alpha"}) {
-      const std::string from = std::string("Ensemble(): ") + name;
-      if (msg.rfind(from, 0) == 0) {
-        std::string opt = name;
-        if (opt == "topr_c") opt = "topr-c";
-        msg = "--" + opt + msg.substr(from.size());
-        break;
-      }
-    }
-    o.fail(msg);
-  };
-  try {
-    config.hidden = Ensemble(p);
-    if (config.hidden.is_pruned() && config.hidden.params().scale != ScaleRule::none)
-      (void)config.hidden.scale_factor(config.width, config.width);
-  } catch (const std::invalid_argument& e) {
-    param_error(e);
-  } catch (const std::domain_error& e) {
-    param_error(e);
-  }
+  config.hidden = parse_ensemble(o, config.width);
+  const EnsembleParams& p = config.hidden.params();
   if (auto t = o.text("input")) {
     try {
       config.input = parse_input_kind(*t, "--input");

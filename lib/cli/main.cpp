@@ -19,6 +19,7 @@ Usage: jacstab <command> [options]
 Commands:
   sample      Monte-Carlo ||J_1|| of sampled networks (see: jacstab sample --help)
   limit       free-probability limits of ||J_1|| and of the spectrum of J J^T
+  hypotheses  a theorem's hypotheses evaluated at finite width
 
 Options:
   --help     show this help
@@ -46,7 +47,8 @@ int main(int argc, char** argv) {
   try {
     if (command == "sample") return jacstab::cli::run_sample(args);
     if (command == "limit") return jacstab::cli::run_limit(args);
-    std::cerr << "jacstab: unknown command '" << command << "' (expected sample or limit; see jacstab --help)\n";
+    if (command == "hypotheses") return jacstab::cli::run_hypotheses(args);
+    std::cerr << "jacstab: unknown command '" << command << "' (expected sample, limit or hypotheses; see jacstab --help)\n";
     return 2;
   } catch (const jacstab::cli::UsageError& e) {
     std::cerr << e.what() << "\n";
