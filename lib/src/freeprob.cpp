@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
+#include <span>
 #include <utility>
 
 #include <boost/math/tools/roots.hpp>
@@ -176,16 +177,17 @@ std::vector<double> JacobianLimit::moments(std::size_t count) const {
   return out;
 }
 
-std::vector<DensityPoint> JacobianLimit::density(std::size_t points) const {
-  if (points == 0) throw std::invalid_argument("JacobianLimit::density(): points must be >= 1, got 0");
+void JacobianLimit::check_density_available(const char* who) const {
   if (dead_) {
-    throw std::domain_error("JacobianLimit::density(): J = 0 (some alpha is 0); mu is the point mass at 0");
+    throw std::domain_error(str_cat(who, ": J = 0 (some alpha is 0); mu is the point mass at 0"));
   }
-  const double lambda = edge();
-  if (!std::isfinite(lambda)) {
-    throw std::domain_error(str_cat("JacobianLimit::density(): the upper edge exp(",
-                                    format_number(log_edge_), ") overflows a double"));
+  if (!std::isfinite(edge())) {
+    throw std::domain_error(str_cat(who, ": the upper edge exp(", format_number(log_edge_),
+                                    ") overflows a double"));
   }
+}
+
+std::vector<double> JacobianLimit::density_descending(std::span<const double> t) const {
   using C = std::complex<double>;
   const double w_star = *w_star_;
   // In scaled form the equation is phi~(w) = t q w with q = phi~(w*)/w* and t = x / lambda_+.
@@ -194,59 +196,191 @@ std::vector<DensityPoint> JacobianLimit::density(std::size_t points) const {
   // stay on the branch with Im F = 0, which is the branch of the Stieltjes transform.
   const double log_q = log_phi_scaled(w_star, alpha_) - std::log(w_star);
   const double curvature = log_equation_second_derivative(w_star, alpha_);
-  auto solve = [&](double t, C guess) -> C {
-    const double log_t = std::log(t);
+  auto solve = [&](double tt, C guess) -> C {
+    const double log_t = std::log(tt);
     auto f = [&](C w) {
       C value = std::log(1.0 + w) - std::log(w) - log_q - log_t;
       C slope = 1.0 / (1.0 + w) - 1.0 / w;
+      double room = std::min(std::abs(w), std::abs(1.0 + w));
       for (double a : alpha_) {
         value += std::log(1.0 + w / a);
         slope += 1.0 / (a + w);
+        room = std::min(room, std::abs(a + w));
       }
+      // Damping: a Newton step may move w by at most half its distance to the nearest zero
+      // of a factor (w, 1 + w, alpha_l + w), so that no log crosses its branch point (near
+      // the atom at 0, w approaches -min alpha). Scaling the derivative scales the step.
+      const double step = std::abs(value / slope);
+      if (step > 0.5 * room) slope *= step / (0.5 * room);
       return std::make_pair(value, slope);
     };
     return boost::math::tools::complex_newton(f, guess, 60);
   };
   auto acceptable = [](C w, C previous) {
     if (!std::isfinite(w.real()) || !std::isfinite(w.imag())) return false;
-    if (w.imag() > 1e-12 * std::abs(w)) return false;  // left the lower half-plane
+    if (w.imag() > 1e-10 * std::abs(w)) return false;  // left the lower half-plane
     return std::abs(w - previous) <= 0.25 * std::abs(previous) + 1e-300;
   };
 
   // Start just below the edge from the square-root expansion w = w* - i sqrt(-2 log t / F'').
-  double t = 1.0 - 1e-6;
-  C w(w_star, -std::sqrt(-2.0 * std::log(t) / curvature));
-  w = solve(t, w);
+  double t_now = 1.0 - 1e-6;
+  C w(w_star, -std::sqrt(-2.0 * std::log(t_now) / curvature));
+  w = solve(t_now, w);
   if (!acceptable(w, C(w_star, 0.0))) {
     throw std::runtime_error("JacobianLimit::density(): Newton's method failed at the upper edge");
   }
-  std::vector<DensityPoint> out(points);
-  for (std::size_t i = points; i-- > 0;) {
-    const double target = (static_cast<double>(i) + 0.5) / static_cast<double>(points);
-    double step = std::min(t - target, 0.02);
-    while (t > target) {
-      const double t_next = std::max(target, t - step);
+  std::vector<double> out(t.size(), 0.0);
+  const double lambda = edge();
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const double target = t[i];
+    if (target >= t_now) {  // only the first points can lie in [1 - 1e-6, 1): square-root law
+      const double im = std::sqrt(std::max(0.0, -2.0 * std::log(target) / curvature));
+      out[i] = im / (kPi * target * lambda);
+      continue;
+    }
+    double step = std::min(t_now - target, 0.02 * t_now);
+    while (t_now > target) {
+      const double t_next = std::max(target, t_now - step);
       // Keep the guess off the real axis so that the solver can leave a gap of the support.
       C guess = w;
       if (std::abs(guess.imag()) < 1e-8 * std::abs(guess)) guess -= C(0.0, 1e-6 * std::abs(guess));
       const C candidate = solve(t_next, guess);
       if (acceptable(candidate, w)) {
         w = candidate;
-        t = t_next;
+        t_now = t_next;
         step *= 1.5;
       } else {
         step *= 0.25;
-        if (step < 1e-12) {
+        if (step < 1e-12 * t_now) {
           throw std::runtime_error(str_cat("JacobianLimit::density(): continuation failed at x = ",
-                                           format_number(t * lambda), " for ", describe()));
+                                           format_number(t_now * lambda), " for ", describe()));
         }
       }
     }
     const double x = target * lambda;
     const double im = w.imag() < -1e-10 * std::abs(w) ? -w.imag() : 0.0;
-    out[i] = DensityPoint{x, im / (kPi * x)};
+    out[i] = im / (kPi * x);
   }
   return out;
+}
+
+std::vector<DensityPoint> JacobianLimit::density(std::size_t points) const {
+  if (points == 0) throw std::invalid_argument("JacobianLimit::density(): points must be >= 1, got 0");
+  check_density_available("JacobianLimit::density()");
+  std::vector<double> t(points);
+  for (std::size_t i = 0; i < points; ++i) {
+    t[i] = (static_cast<double>(points - 1 - i) + 0.5) / static_cast<double>(points);
+  }
+  const std::vector<double> d = density_descending(t);
+  std::vector<DensityPoint> out(points);
+  for (std::size_t i = 0; i < points; ++i) out[points - 1 - i] = DensityPoint{t[i] * edge(), d[i]};
+  return out;
+}
+
+std::vector<double> JacobianLimit::density_at(std::span<const double> x) const {
+  check_density_available("JacobianLimit::density_at()");
+  const double lambda = edge();
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (std::isnan(x[i])) {
+      throw std::invalid_argument(str_cat("JacobianLimit::density_at(): x[", i, "] is NaN"));
+    }
+    if (x[i] > 0.0 && x[i] < lambda) order.push_back(i);
+  }
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] > x[b]; });
+  std::vector<double> t;
+  std::vector<std::size_t> owner;
+  for (std::size_t i : order) {
+    const double ti = x[i] / lambda;
+    if (t.empty() || ti < t.back()) {
+      t.push_back(ti);
+      owner.push_back(i);
+    }
+  }
+  const std::vector<double> d = density_descending(t);
+  std::vector<double> out(x.size(), 0.0);
+  // Equal x share one evaluation.
+  std::size_t k = 0;
+  for (std::size_t i : order) {
+    while (k + 1 < t.size() && x[i] / lambda <= t[k + 1]) ++k;
+    out[i] = d[k];
+  }
+  return out;
+}
+
+SpectralCdf::SpectralCdf(const JacobianLimit& limit, std::size_t points_per_decade) {
+  if (points_per_decade < 4 || points_per_decade > 100000) {
+    throw std::invalid_argument(str_cat("SpectralCdf(): points_per_decade must be in [4, 100000], got ",
+                                        points_per_decade));
+  }
+  limit.check_density_available("SpectralCdf()");
+  atom_ = limit.atom_at_zero();
+  edge_ = limit.edge();
+  // Grid in t = x / lambda_+, descending: t = 1 - u^2 with u uniform on (0, 1/2] near the
+  // edge (the density vanishes like sqrt(1 - t), so rho dx ~ u^2 du is smooth in u), then t
+  // log-spaced from 3/4 down to kSmallest (rho x is smooth in log t, including the
+  // x^{-a} singularities at 0 of unmasked products).
+  constexpr double kSmallest = 1e-15;
+  const std::size_t edge_points = 4 * points_per_decade;
+  std::vector<double> t;
+  for (std::size_t i = 1; i <= edge_points; ++i) {
+    const double u = 0.5 * static_cast<double>(i) / static_cast<double>(edge_points);
+    t.push_back(1.0 - u * u);
+  }
+  const double decades = -std::log10(kSmallest / 0.75);
+  const auto log_points = static_cast<std::size_t>(std::ceil(decades * static_cast<double>(points_per_decade)));
+  for (std::size_t i = 1; i <= log_points; ++i) {
+    t.push_back(0.75 * std::pow(kSmallest / 0.75, static_cast<double>(i) / static_cast<double>(log_points)));
+  }
+  const std::vector<double> d = limit.density_descending(t);
+  // Trapezoid rule for the mass above each grid point, in u on the edge part and in log t on
+  // the rest: tail[i] = integral_{t_i}^{1} rho(lambda t) lambda dt.
+  std::vector<double> tail(t.size(), 0.0);
+  double acc = 0.0, prev_integrand = 0.0, prev_var = 0.0;  // u = 0 at t = 1: integrand 0
+  for (std::size_t i = 0; i < edge_points; ++i) {
+    const double u = std::sqrt(1.0 - t[i]);
+    const double integrand = d[i] * edge_ * 2.0 * u;  // rho dx = rho lambda 2u du
+    acc += 0.5 * (integrand + prev_integrand) * (u - prev_var);
+    tail[i] = acc;
+    prev_integrand = integrand;
+    prev_var = u;
+  }
+  // Switch to log t at t = 3/4 (the last edge point).
+  prev_integrand = d[edge_points - 1] * edge_ * t[edge_points - 1];  // rho dx = rho lambda t dlog t
+  prev_var = std::log(t[edge_points - 1]);
+  for (std::size_t i = edge_points; i < t.size(); ++i) {
+    const double s = std::log(t[i]);
+    const double integrand = d[i] * edge_ * t[i];
+    acc += 0.5 * (integrand + prev_integrand) * (prev_var - s);
+    tail[i] = acc;
+    prev_integrand = integrand;
+    prev_var = s;
+  }
+  tabulated_mass_ = acc;
+  // Ascending table of (x, F(x)); F(x) = 1 - mass above x, which uses the exact total mass
+  // (so that the part of the singularity below the grid does not bias F anywhere on it).
+  x_.reserve(t.size() + 2);
+  f_.reserve(t.size() + 2);
+  for (std::size_t i = t.size(); i-- > 0;) {
+    x_.push_back(t[i] * edge_);
+    f_.push_back(std::max(atom_, 1.0 - tail[i]));
+  }
+  x_.push_back(edge_);
+  f_.push_back(1.0);
+}
+
+double SpectralCdf::operator()(double x) const {
+  if (std::isnan(x)) throw std::invalid_argument("SpectralCdf: x is NaN");
+  if (x < 0.0) return 0.0;
+  if (x >= edge_) return 1.0;
+  if (x <= x_.front()) {
+    // Below the grid: interpolate linearly between the atom at 0 and the first grid point.
+    return atom_ + (f_.front() - atom_) * (x / x_.front());
+  }
+  const auto it = std::upper_bound(x_.begin(), x_.end(), x);
+  const std::size_t j = static_cast<std::size_t>(it - x_.begin());
+  const double w = (x - x_[j - 1]) / (x_[j] - x_[j - 1]);
+  return f_[j - 1] + w * (f_[j] - f_[j - 1]);
 }
 
 std::string JacobianLimit::describe() const {

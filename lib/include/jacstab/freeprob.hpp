@@ -35,6 +35,7 @@
 // the log-domain accessors are the primary ones.
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -92,17 +93,58 @@ class JacobianLimit {
   /// Throws std::invalid_argument if points == 0, std::domain_error when dead or when
   /// lambda_+ overflows, and std::runtime_error if the continuation fails to converge.
   std::vector<DensityPoint> density(std::size_t points) const;
+  /// The density of mu at arbitrary points x (any order; 0 for x <= 0 or x >= lambda_+; the
+  /// atom at 0 is not included). One continuation serves all points. Throws as density(),
+  /// and std::invalid_argument for a NaN x.
+  std::vector<double> density_at(std::span<const double> x) const;
 
   /// "sigma2=[2, 2], alpha=[0.5, 0.5]" (constant lists are shortened to "sigma2=2 x L").
   std::string describe() const;
 
  private:
+  friend class SpectralCdf;
+  void check_density_available(const char* who) const;
+  /// Density at x = t lambda_+ for strictly decreasing t in (0, 1).
+  std::vector<double> density_descending(std::span<const double> t) const;
+
   std::vector<double> sigma2_;
   std::vector<double> alpha_;
   bool dead_ = false;
   double log_scale_ = 0.0;  ///< log c = sum_l log(sigma_l^2 alpha_{l-1})
   double log_edge_ = 0.0;
   std::optional<double> w_star_;
+};
+
+/// The distribution function F(x) = mu([0, x]) of the limiting law of J J^T (atom at 0
+/// included), for Kolmogorov-Smirnov comparisons with finite-width spectra.
+///
+/// The density is tabulated on t = x / lambda_+ in (1e-15, 1): t = 1 - u^2 with u uniform
+/// near the edge (where the density vanishes like a square root), then log-spaced (where the
+/// density of unmasked products has an integrable singularity x^{-L/(L+1)} at 0). The mass
+/// above each grid point is integrated by the trapezoid rule in u and in log t, and
+/// F(x) = 1 - (mass above x), so that the mass the grid cannot reach near 0 does not bias F
+/// on the grid; below the grid F is interpolated linearly from the atom. F is piecewise
+/// linear between grid points. Accuracy at the default 128 points per decade (checked against
+/// tanh-sinh quadrature in the unit tests): ~1e-6 where the support reaches 0, ~1e-5 when it
+/// has a lower edge inside the grid (the trapezoid rule meets the square-root kink there).
+class SpectralCdf {
+ public:
+  /// Tabulates `limit`'s law with `points_per_decade` points per decade of t (and 4 times as
+  /// many on the edge part). Throws std::invalid_argument for points_per_decade outside
+  /// [4, 100000], std::domain_error when the law is the point mass at 0 or its edge
+  /// overflows, std::runtime_error if the continuation fails.
+  explicit SpectralCdf(const JacobianLimit& limit, std::size_t points_per_decade = 128);
+  /// F(x); 0 for x < 0, 1 for x >= lambda_+. Throws std::invalid_argument for NaN.
+  double operator()(double x) const;
+  /// The mass of the density on the grid, (1 - atom) minus the mass below x = 1e-15 lambda_+;
+  /// a check of the tabulation.
+  double tabulated_mass() const noexcept { return tabulated_mass_; }
+  double atom() const noexcept { return atom_; }
+  double edge() const noexcept { return edge_; }
+
+ private:
+  std::vector<double> x_, f_;
+  double atom_ = 0.0, edge_ = 0.0, tabulated_mass_ = 0.0;
 };
 
 /// ||s_1 ... s_m|| for free standard semicircular elements s_i (the limit quoted in
