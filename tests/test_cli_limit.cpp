@@ -35,7 +35,7 @@ TEST(CliLimit, HelpDocumentsEveryOption) {
 }
 
 TEST(CliLimit, EdgeOfChaosSingleLayer) {
-  // sigma2 = 2, alpha = 1/2, L = 1: ||J|| -> 1 + sqrt 2; moments are the large Schroeder
+  // sigma2 = 2, alpha = 1/2, L = 1: ||J|| -> 1 + sqrt 2; moments are the little Schroeder
   // numbers 1, 3, 11, 45, 197, 903.
   const CliRun r = run("limit --depth 1 --json");
   ASSERT_EQ(r.status, 0) << r.err;
