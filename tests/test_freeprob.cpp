@@ -319,6 +319,26 @@ TEST(SpectralCdf, IsADistributionFunction) {
   EXPECT_THROW((SpectralCdf(JacobianLimit::constant(2, 2.0, 0.5))(NAN)), std::invalid_argument);
 }
 
+TEST(JacobianLimit, DensityForExtremeMaskFractions) {
+  // A tiny alpha makes the continuous part a narrow bump of mass alpha near m_1(A)/alpha:
+  // the continuation must neither fail nor jump to a real root inside the support.
+  for (const auto& lim : {JacobianLimit({2.0, 2.0, 2.0}, {1e-9, 1.0, 1.0}), JacobianLimit({2.0, 2.0, 2.0, 2.0}, {1.0, 1e-12, 1.0, 0.5}),
+                          JacobianLimit({2.0, 2.0, 2.0}, {1e-4, 1.0, 1.0}), JacobianLimit::constant(3, 2.0, 1e-9)}) {
+    // Descending grid: square-root refined on t = x/lambda_+ in [0.99, 1), log-spaced below
+    // (the equal-alpha product has an integrable singularity at 0).
+    std::vector<double> x;
+    for (int i = 1; i <= 4000; ++i) x.push_back(lim.edge() * (1.0 - 0.01 * std::pow(i / 4000.0, 2.0)));
+    for (int i = 1; i <= 4000; ++i) x.push_back(lim.edge() * 0.99 * std::pow(1e-14, i / 4000.0));
+    const auto d = lim.density_at(x);
+    double mass = 0.0;
+    for (std::size_t i = 0; i + 1 < x.size(); ++i) {
+      ASSERT_TRUE(std::isfinite(d[i]) && d[i] >= 0.0) << lim.describe();
+      mass += 0.5 * (d[i] + d[i + 1]) * (x[i] - x[i + 1]);
+    }
+    EXPECT_NEAR(mass, 1.0 - lim.atom_at_zero(), 0.05 * (1.0 - lim.atom_at_zero())) << lim.describe();
+  }
+}
+
 TEST(JacobianLimit, DensityAtArbitraryPoints) {
   const JacobianLimit lim({2.0, 2.0}, {0.5, 0.5});
   const std::vector<double> x{3.0, -1.0, 0.5, 100.0, 3.0, 0.5 * lim.edge(), lim.edge()};

@@ -2,6 +2,7 @@
 #include "jacstab/freeprob.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <complex>
 #include <cstdint>
@@ -35,11 +36,14 @@ double log_phi_scaled(double w, const std::vector<double>& alpha) {
   return s;
 }
 
-// Second derivative of F(w) = log phi~(w) - log w - log y on the real axis.
-double log_equation_second_derivative(double w, const std::vector<double>& alpha) {
-  double s = 1.0 / (w * w) - 1.0 / ((1.0 + w) * (1.0 + w));
-  for (double a : alpha) s -= 1.0 / ((a + w) * (a + w));
-  return s;
+// Second derivative of F(w) = log phi~(w) - log w - log y at the critical point w*.
+// F'' = 1/w^2 - sum_i 1/(a_i + w)^2 over a_i in {1, alpha_l}; with p_i = w/(a_i + w) and
+// sum_i p_i = 1 at w*, w^2 F'' = 1 - sum p_i^2 = sum_i p_i (1 - p_i) = sum_i w a_i/(a_i + w)^2,
+// a sum of positive terms (the direct formula cancels badly when some alpha << w*).
+double log_equation_curvature_at_critical_point(double w, const std::vector<double>& alpha) {
+  double s = 1.0 / ((1.0 + w) * (1.0 + w));
+  for (double a : alpha) s += a / ((a + w) * (a + w));
+  return s / w;
 }
 
 void check_count(std::size_t count, const char* who) {
@@ -85,7 +89,44 @@ JacobianLimit::JacobianLimit(std::vector<double> sigma2, std::vector<double> alp
       edge_equation(1.0, alpha_), boost::math::tools::eps_tolerance<double>(52), iterations);
   const double w = 0.5 * (root.first + root.second);
   w_star_ = w;
-  log_edge_ = log_scale_ + log_phi_scaled(w, alpha_) - std::log(w);
+  const double log_q = log_phi_scaled(w, alpha_) - std::log(w);
+  log_edge_ = log_scale_ + log_q;
+
+  // The other real critical points of x(w) = phi(w)/w: g increases on every interval between
+  // its poles -a (a in {1, alpha_l}), from -inf to +inf, so each gap between distinct poles
+  // holds exactly one root; there is none on (-min a, 0) or below -max a. Their positive
+  // critical values below lambda_+ are where the support can have a lower edge (where two
+  // roots of phi(w) = x w meet on the real axis; whether one of them is the physical root
+  // is decided by the continuation in density_descending()).
+  std::vector<double> poles(alpha_);
+  poles.push_back(1.0);
+  std::sort(poles.begin(), poles.end(), std::greater<>());
+  poles.erase(std::unique(poles.begin(), poles.end()), poles.end());
+  for (std::size_t i = 0; i + 1 < poles.size(); ++i) {
+    const double left = -poles[i], right = -poles[i + 1];
+    const double margin = 1e-14 * (right - left);
+    const double lo = left + margin, hi = right - margin;
+    const double g_lo = edge_equation(lo, alpha_), g_hi = edge_equation(hi, alpha_);
+    if (!(g_lo < 0.0 && g_hi > 0.0)) continue;  // the root is within rounding of a pole
+    std::uintmax_t it = 200;
+    const auto r = boost::math::tools::toms748_solve([this](double v) { return edge_equation(v, alpha_); }, lo,
+                                                     hi, g_lo, g_hi,
+                                                     boost::math::tools::eps_tolerance<double>(52), it);
+    const double wc = 0.5 * (r.first + r.second);
+    // phi~(wc)/wc with signs: (1 + wc) > 0 always here (wc > -1); wc < 0; each factor
+    // (1 + wc/alpha) is negative exactly when alpha < -wc.
+    int negative = 1;  // wc < 0
+    double log_abs = std::log1p(wc) - std::log(-wc);
+    for (double a : alpha_) {
+      const double factor = 1.0 + wc / a;
+      if (factor < 0.0) negative ^= 1;
+      log_abs += std::log(std::abs(factor));
+    }
+    if (negative) continue;  // x < 0: not an edge of the law
+    const double t = std::exp(log_abs - log_q);
+    if (t < 1.0) critical_t_.push_back(t);
+  }
+  std::sort(critical_t_.begin(), critical_t_.end(), std::greater<>());
 }
 
 JacobianLimit JacobianLimit::constant(std::size_t depth, double sigma2, double alpha) {
@@ -105,6 +146,7 @@ JacobianLimit JacobianLimit::suffix(std::size_t k) const {
 double JacobianLimit::edge() const { return std::exp(log_edge_); }
 
 double JacobianLimit::norm_limit() const { return std::exp(0.5 * log_edge_); }
+
 
 double JacobianLimit::atom_at_zero() const noexcept {
   return 1.0 - *std::min_element(alpha_.begin(), alpha_.end());
@@ -195,18 +237,32 @@ std::vector<double> JacobianLimit::density_descending(std::span<const double> t)
   // continuation from the edge (t = 1, w = w*, where every log is real) the principal logs
   // stay on the branch with Im F = 0, which is the branch of the Stieltjes transform.
   const double log_q = log_phi_scaled(w_star, alpha_) - std::log(w_star);
-  const double curvature = log_equation_second_derivative(w_star, alpha_);
+  const double curvature = log_equation_curvature_at_critical_point(w_star, alpha_);
+  // Newton's method runs on v = w / w*, so that its convergence test (three iterates within
+  // machine epsilon, absolute for |v| < 1) is relative to the scale of the root, which is
+  // tiny when some alpha is.
   auto solve = [&](double tt, C guess) -> C {
     const double log_t = std::log(tt);
-    auto f = [&](C w) {
-      C value = std::log(1.0 + w) - std::log(w) - log_q - log_t;
+    auto f = [&](C v) {
+      const C w = w_star * v;
+      const C log_w = std::log(w), log_1w = std::log(1.0 + w);
+      C value = log_1w - log_w - log_q - log_t;
+      double magnitude = std::abs(log_1w) + std::abs(log_w) + std::abs(log_q) + std::abs(log_t);
       C slope = 1.0 / (1.0 + w) - 1.0 / w;
       double room = std::min(std::abs(w), std::abs(1.0 + w));
       for (double a : alpha_) {
-        value += std::log(1.0 + w / a);
+        const C term = std::log(1.0 + w / a);
+        value += term;
+        magnitude += std::abs(term);
         slope += 1.0 / (a + w);
         room = std::min(room, std::abs(a + w));
       }
+      // At the rounding level of the sum, report an exact zero: the step is then 0 and the
+      // solver's test (three equal iterates) ends the iteration instead of letting rounding
+      // noise run it to the iteration limit.
+      if (std::abs(value) <= 8.0 * std::numeric_limits<double>::epsilon() * magnitude) value = 0.0;
+      slope *= w_star;  // dF/dv
+      room /= w_star;
       // Damping: a Newton step may move w by at most half its distance to the nearest zero
       // of a factor (w, 1 + w, alpha_l + w), so that no log crosses its branch point (near
       // the atom at 0, w approaches -min alpha). Scaling the derivative scales the step.
@@ -214,20 +270,40 @@ std::vector<double> JacobianLimit::density_descending(std::span<const double> t)
       if (step > 0.5 * room) slope *= step / (0.5 * room);
       return std::make_pair(value, slope);
     };
-    return boost::math::tools::complex_newton(f, guess, 60);
+    return w_star * boost::math::tools::complex_newton(f, guess / w_star, 60);
   };
-  auto acceptable = [](C w, C previous) {
+  // Real up to rounding: near a branch point (a double root) Newton's method only reaches
+  // about sqrt(epsilon) relative accuracy, so Im w of a real root can be ~1e-9 |w|. Treating
+  // |Im w| < 1e-7 |w| as real zeroes the density only within ~1e-14 (relative) of an edge.
+  auto is_real = [](C w) { return w.imag() >= -1e-7 * std::abs(w); };
+  // Inside the support the root is complex. It can only become real (a gap below a lower
+  // edge, where Im w vanishes like a square root) below a critical value t_c of x(w): the
+  // march stops at t_c (1 + 1e-8) and takes a real root only on a step from there across
+  // t_c (or from a real root). A candidate must also be finite, stay in the lower half-plane
+  // and move w by at most a quarter of |w|.
+  auto acceptable = [&](C w, C previous, bool real_allowed) {
     if (!std::isfinite(w.real()) || !std::isfinite(w.imag())) return false;
-    if (w.imag() > 1e-10 * std::abs(w)) return false;  // left the lower half-plane
-    return std::abs(w - previous) <= 0.25 * std::abs(previous) + 1e-300;
+    if (w.imag() > 1e-7 * std::abs(w)) return false;  // left the lower half-plane
+    if (std::abs(w - previous) > 0.25 * std::abs(previous)) return false;
+    return real_allowed || !is_real(w);
   };
 
-  // Start just below the edge from the square-root expansion w = w* - i sqrt(-2 log t / F'').
-  double t_now = 1.0 - 1e-6;
-  C w(w_star, -std::sqrt(-2.0 * std::log(t_now) / curvature));
-  w = solve(t_now, w);
-  if (!acceptable(w, C(w_star, 0.0))) {
-    throw std::runtime_error("JacobianLimit::density(): Newton's method failed at the upper edge");
+  // Start just below the edge from the square-root expansion w = w* - i sqrt(-2 log t / F''),
+  // closer to the edge if Newton's method does not land on the complex root from there.
+  double t_now = 1.0;
+  C w(w_star, 0.0);
+  for (double gap : {1e-6, 1e-9, 1e-12}) {
+    const double t_start = 1.0 - gap;
+    const C candidate = solve(t_start, C(w_star, -std::sqrt(-2.0 * std::log(t_start) / curvature)));
+    if (acceptable(candidate, C(w_star, 0.0), false)) {
+      w = candidate;
+      t_now = t_start;
+      break;
+    }
+  }
+  if (t_now == 1.0) {
+    throw std::runtime_error(str_cat("JacobianLimit::density(): Newton's method failed at the upper edge for ",
+                                     describe()));
   }
   std::vector<double> out(t.size(), 0.0);
   const double lambda = edge();
@@ -240,12 +316,30 @@ std::vector<double> JacobianLimit::density_descending(std::span<const double> t)
     }
     double step = std::min(t_now - target, 0.02 * t_now);
     while (t_now > target) {
-      const double t_next = std::max(target, t_now - step);
+      double t_next = std::max(target, t_now - step);
+      // Stop just above the next critical value on the way.
+      bool at_waypoint = false;
+      for (double tc : critical_t_) {  // descending: the first one below t_now
+        const double waypoint = tc * (1.0 + 1e-8);
+        if (waypoint < t_now) {
+          if (waypoint > t_next) {
+            t_next = waypoint;
+            at_waypoint = true;
+          }
+          break;
+        }
+      }
+      // A real root may follow a real root (inside a gap), or come from a step that crosses a
+      // critical value from within its waypoint band [t_c, t_c (1 + 1e-8)].
+      const bool crossing = std::any_of(critical_t_.begin(), critical_t_.end(), [&](double tc) {
+        return t_next < tc && t_now <= tc * (1.0 + 1e-8);
+      });
+      const bool real_allowed = is_real(w) || (crossing && !at_waypoint);
       // Keep the guess off the real axis so that the solver can leave a gap of the support.
       C guess = w;
       if (std::abs(guess.imag()) < 1e-8 * std::abs(guess)) guess -= C(0.0, 1e-6 * std::abs(guess));
       const C candidate = solve(t_next, guess);
-      if (acceptable(candidate, w)) {
+      if (acceptable(candidate, w, real_allowed)) {
         w = candidate;
         t_now = t_next;
         step *= 1.5;
@@ -258,8 +352,9 @@ std::vector<double> JacobianLimit::density_descending(std::span<const double> t)
       }
     }
     const double x = target * lambda;
-    const double im = w.imag() < -1e-10 * std::abs(w) ? -w.imag() : 0.0;
-    out[i] = im / (kPi * x);
+    // A root that converged onto the real axis (a gap of the support) keeps an imaginary
+    // part at the rounding level.
+    out[i] = is_real(w) ? 0.0 : -w.imag() / (kPi * x);
   }
   return out;
 }

@@ -113,6 +113,9 @@ class JacobianLimit {
   double log_scale_ = 0.0;  ///< log c = sum_l log(sigma_l^2 alpha_{l-1})
   double log_edge_ = 0.0;
   std::optional<double> w_star_;
+  /// Positive critical values of x(w) = phi(w)/w below lambda_+, over lambda_+, descending:
+  /// the only places where the support can have a lower edge.
+  std::vector<double> critical_t_;
 };
 
 /// The distribution function F(x) = mu([0, x]) of the limiting law of J J^T (atom at 0
