@@ -42,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/math/distributions/kolmogorov_smirnov.hpp>
 #include <boost/math/distributions/normal.hpp>
 
 #include "reference_records.hpp"
@@ -298,6 +299,14 @@ TEST(KolmogorovSmirnovSf, LimitingDistribution) {
   }
   for (const auto& rec : all(r_ref(), "ks_limit")) {
     EXPECT_TRUE(near(kolmogorov_limit_sf(rec[0]), rec[1], 1e-9, 1e-15)) << "x = " << rec[0];
+  }
+  // Boost.Math's Kolmogorov-Smirnov distribution is the limiting law of sqrt(n) D_n scaled
+  // back to D_n: P(D_n >= d) ~ P(K >= sqrt(n) d). An independent implementation.
+  const boost::math::kolmogorov_smirnov_distribution<double> ks(100.0);
+  for (const auto& rec : all(py_ref(), "ks_limit")) {
+    if (rec[1] < 1e-300) continue;
+    const double boost_sf = boost::math::cdf(boost::math::complement(ks, rec[0] / 10.0));
+    EXPECT_TRUE(near(kolmogorov_limit_sf(rec[0]), boost_sf, 1e-10, 1e-16)) << "x = " << rec[0];
   }
 }
 
