@@ -118,27 +118,31 @@ std::string holds_text(const Trend& t) {
   return "inconclusive";
 }
 
+void write_interval(JsonWriter& w, const std::optional<ConfidenceInterval>& ci) {
+  if (!ci) {
+    w.null_value();
+    return;
+  }
+  w.begin_object();
+  w.key("low"); w.value(ci->low);
+  w.key("high"); w.value(ci->high);
+  w.key("level"); w.value(ci->level);
+  w.end_object();
+}
+
 void write_condition(JsonWriter& w, const Condition& c) {
   w.begin_object();
   w.key("name"); w.value(c.name);
   w.key("statement"); w.value(c.statement);
   w.key("relation"); w.value(to_string(c.relation));
-  w.key("value"); if (c.value) w.value(*c.value); else w.null_value();
-  w.key("bound"); if (c.bound) w.value(*c.bound); else w.null_value();
-  w.key("holds"); if (c.holds) w.value(*c.holds); else w.null_value();
+  w.key("value"); w.value(c.value);
+  w.key("bound"); w.value(c.bound);
+  w.key("holds"); w.value(c.holds);
   w.key("note"); w.value(c.note);
   w.key("monte_carlo"); w.value(c.monte_carlo);
   w.key("informational"); w.value(c.informational);
   w.key("value_ci");
-  if (c.value_ci) {
-    w.begin_object();
-    w.key("low"); w.value(c.value_ci->low);
-    w.key("high"); w.value(c.value_ci->high);
-    w.key("level"); w.value(c.value_ci->level);
-    w.end_object();
-  } else {
-    w.null_value();
-  }
+  write_interval(w, c.value_ci);
   w.end_object();
 }
 
@@ -146,19 +150,11 @@ void write_trend(JsonWriter& w, const Trend& t) {
   w.begin_object();
   w.key("name"); w.value(t.name);
   w.key("relation"); w.value(to_string(t.relation));
-  w.key("holds"); if (t.holds) w.value(*t.holds); else w.null_value();
-  w.key("slope"); if (t.slope) w.value(*t.slope); else w.null_value();
+  w.key("holds"); w.value(t.holds);
+  w.key("slope"); w.value(t.slope);
   w.key("slope_points"); w.value(t.slope_points);
   w.key("slope_ci");
-  if (t.slope_ci) {
-    w.begin_object();
-    w.key("low"); w.value(t.slope_ci->low);
-    w.key("high"); w.value(t.slope_ci->high);
-    w.key("level"); w.value(t.slope_ci->level);
-    w.end_object();
-  } else {
-    w.null_value();
-  }
+  write_interval(w, t.slope_ci);
   w.key("monte_carlo"); w.value(t.monte_carlo);
   w.key("verdict"); w.value(t.verdict);
   w.end_object();
@@ -266,12 +262,7 @@ void print_text(std::ostream& os, Theorem theorem, const std::vector<HypothesisR
 }  // namespace
 
 int run_hypotheses(const std::vector<std::string>& args) {
-  for (const auto& a : args) {
-    if (a == "--help" || a == "-h") {
-      std::cout << kHelp;
-      return 0;
-    }
-  }
+  if (print_help_if_asked(args, kHelp)) return 0;
   const Options o("hypotheses", args,
                   with_ensemble_options({"theorem", "width", "widths", "seed", "reps", "mc-max-width"}),
                   {"json"});

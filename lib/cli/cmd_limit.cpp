@@ -84,12 +84,7 @@ std::vector<double> layer_values(const Options& o, const std::string& single, co
 }  // namespace
 
 int run_limit(const std::vector<std::string>& args) {
-  for (const auto& a : args) {
-    if (a == "--help" || a == "-h") {
-      std::cout << kHelp;
-      return 0;
-    }
-  }
+  if (print_help_if_asked(args, kHelp)) return 0;
   const Options o("limit", args, {"depth", "sigma2", "sigma2-list", "alpha", "alpha-list", "moments", "density"},
                   {"json", "all-depths"});
   if (!o.has("depth")) o.fail("--depth is required (see --help)");
@@ -137,12 +132,12 @@ int run_limit(const std::vector<std::string>& args) {
     w.key("dead"); w.value(lim.is_dead());
     w.key("norm_limit"); w.value(lim.norm_limit());
     w.key("log_norm_limit");
-    if (lim.is_dead()) w.null_value(); else w.value(lim.log_norm_limit());
+    w.value(lim.log_norm_limit());  // -inf (dead) is written as null
     w.key("edge"); w.value(lim.edge());
     w.key("log_edge");
-    if (lim.is_dead()) w.null_value(); else w.value(lim.log_edge());
+    w.value(lim.log_edge());
     w.key("critical_point");
-    if (auto c = lim.critical_point()) w.value(*c); else w.null_value();
+    w.value(lim.critical_point());
     w.key("atom_at_zero"); w.value(lim.atom_at_zero());
     w.key("semicircular_product_norm"); w.value(semicircular_product_norm(depth));
     w.key("log_semicircular_product_norm"); w.value(log_semicircular_product_norm(depth));
@@ -150,11 +145,11 @@ int run_limit(const std::vector<std::string>& args) {
     for (double v : moments) w.value(v);
     w.end_array();
     w.key("log_moments"); w.begin_array();
-    for (double v : log_moments) { if (std::isfinite(v)) w.value(v); else w.null_value(); }
+    for (double v : log_moments) w.value(v);
     w.end_array();
     if (!depth_logs.empty()) {
       w.key("log_norm_limit_by_depth"); w.begin_array();
-      for (double v : depth_logs) { if (std::isfinite(v)) w.value(v); else w.null_value(); }
+      for (double v : depth_logs) w.value(v);
       w.end_array();
     }
     if (!density.empty()) {

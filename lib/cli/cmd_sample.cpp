@@ -167,12 +167,7 @@ void export_network(const std::filesystem::path& dir, const MlpConfig& config, s
 }  // namespace
 
 int run_sample(const std::vector<std::string>& args) {
-  for (const auto& a : args) {
-    if (a == "--help" || a == "-h") {
-      std::cout << kHelp;
-      return 0;
-    }
-  }
+  if (print_help_if_asked(args, kHelp)) return 0;
   const Options o("sample", args,
                   with_ensemble_options({"width", "depth", "input", "seed", "reps", "threads",
                                          "norm-method", "export"}),

@@ -2,8 +2,19 @@
 
 #include <charconv>
 #include <cmath>
+#include <iostream>
 
 namespace jacstab::cli {
+
+bool print_help_if_asked(const std::vector<std::string>& args, const char* help) {
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::cout << help;
+      return true;
+    }
+  }
+  return false;
+}
 
 Options::Options(std::string command, const std::vector<std::string>& args,
                  const std::set<std::string>& valued, const std::set<std::string>& flags)

@@ -16,6 +16,9 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// True (after printing `help` to stdout) when `args` asks for help (--help or -h).
+bool print_help_if_asked(const std::vector<std::string>& args, const char* help);
+
 class Options {
  public:
   /// `valued` and `flags` list the accepted option names without the leading "--".

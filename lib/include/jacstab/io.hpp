@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -150,6 +151,15 @@ class JsonWriter {
     }
   }
   void null_value();
+  /// An empty optional as null, otherwise its value.
+  template <class T>
+  void value(const std::optional<T>& v) {
+    if (v) {
+      value(*v);
+    } else {
+      null_value();
+    }
+  }
 
   /// True once exactly one complete top-level value has been written.
   bool complete() const noexcept { return done_; }
