@@ -10,5 +10,8 @@ int run_sample(const std::vector<std::string>& args);
 int run_limit(const std::vector<std::string>& args);
 /// `jacstab hypotheses`; returns the exit status.
 int run_hypotheses(const std::vector<std::string>& args);
+/// `jacstab validate` and the per-claim programs; returns the exit status. `program_name`
+/// names the running program in messages.
+int run_validate(const std::vector<std::string>& args, const std::string& program_name = "jacstab validate");
 
 }  // namespace jacstab::cli

@@ -20,6 +20,7 @@ Commands:
   sample      Monte-Carlo ||J_1|| of sampled networks (see: jacstab sample --help)
   limit       free-probability limits of ||J_1|| and of the spectrum of J J^T
   hypotheses  a theorem's hypotheses evaluated at finite width
+  validate    run claim programs and write their reports (see: jacstab validate --help)
 
 Options:
   --help     show this help
@@ -48,7 +49,8 @@ int main(int argc, char** argv) {
     if (command == "sample") return jacstab::cli::run_sample(args);
     if (command == "limit") return jacstab::cli::run_limit(args);
     if (command == "hypotheses") return jacstab::cli::run_hypotheses(args);
-    std::cerr << "jacstab: unknown command '" << command << "' (expected sample, limit or hypotheses; see jacstab --help)\n";
+    if (command == "validate") return jacstab::cli::run_validate(args);
+    std::cerr << "jacstab: unknown command '" << command << "' (expected sample, limit, hypotheses or validate; see jacstab --help)\n";
     return 2;
   } catch (const jacstab::cli::UsageError& e) {
     std::cerr << e.what() << "\n";
