@@ -1,0 +1,255 @@
+// Unit tests of the validation framework: verdict rules, report rendering, atomic writing,
+// the verdict index, profiles, the claim catalogue and replicate reproducibility.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "jacstab/experiment.hpp"
+#include "jacstab/report.hpp"
+
+namespace fs = std::filesystem;
+using namespace jacstab;
+
+namespace {
+
+Check make(CheckRole role, Verdict v) {
+  Check c;
+  c.name = "c";
+  c.role = role;
+  c.verdict = v;
+  return c;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path d = fs::path(::testing::TempDir()) / (name + "." + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+Report sample_report() {
+  Report r("a21-chi2");
+  r.title = "a \"quoted\" title";
+  r.claim = "> quoted claim";
+  r.operationalisation = "- alpha = 0.05";
+  r.summary = "chi2 = 0.5, p = 0.48 | with a pipe";
+  Check main = make(CheckRole::claim, Verdict::confirmed);
+  main.name = "main";
+  main.estimate = 0.5;
+  main.ci_low = 0.1;
+  main.ci_high = std::nan("");
+  main.p_value = 0.48;
+  r.add_check(main);
+  r.add_check(make(CheckRole::positive_control, Verdict::confirmed));
+  r.add_check(make(CheckRole::planted_violation, Verdict::refuted));
+  r.csv.header = {"replicate", "value"};
+  r.csv.add_row({"0", csv_cell(1.5)});
+  r.csv.add_row({"1", "a,b"});
+  Figure f;
+  f.caption = "test figure";
+  f.block("d") = {{1, 2}, {2, std::nan("")}, {3, 5}};
+  f.script = "plot $d using 1:2 with linespoints title 'd'";
+  r.figure = f;
+  return r;
+}
+
+}  // namespace
+
+TEST(Verdicts, DerivedFromClaimChecks) {
+  Report r("a21-chi2");
+  EXPECT_EQ(r.final_verdict(), Verdict::inconclusive);  // no claim check at all
+  r.add_check(make(CheckRole::claim, Verdict::confirmed));
+  r.add_check(make(CheckRole::supporting, Verdict::refuted));
+  EXPECT_EQ(r.final_verdict(), Verdict::confirmed);  // supporting checks do not count
+  r.add_check(make(CheckRole::claim, Verdict::inconclusive));
+  EXPECT_EQ(r.final_verdict(), Verdict::inconclusive);
+  r.add_check(make(CheckRole::claim, Verdict::refuted));
+  EXPECT_EQ(r.final_verdict(), Verdict::refuted);
+  r.verdict = Verdict::confirmed;  // an explicit verdict wins
+  EXPECT_EQ(r.final_verdict(), Verdict::confirmed);
+}
+
+TEST(Verdicts, ControlsMustBehave) {
+  EXPECT_TRUE(make(CheckRole::positive_control, Verdict::confirmed).behaved());
+  EXPECT_FALSE(make(CheckRole::positive_control, Verdict::inconclusive).behaved());
+  EXPECT_TRUE(make(CheckRole::planted_violation, Verdict::refuted).behaved());
+  EXPECT_FALSE(make(CheckRole::planted_violation, Verdict::confirmed).behaved());
+  EXPECT_TRUE(make(CheckRole::claim, Verdict::refuted).behaved());
+  Report r("a21-chi2");
+  r.add_check(make(CheckRole::positive_control, Verdict::confirmed));
+  EXPECT_TRUE(r.controls_behaved());
+  r.add_check(make(CheckRole::planted_violation, Verdict::inconclusive));
+  EXPECT_FALSE(r.controls_behaved());
+}
+
+TEST(Verdicts, HolmAdjustsOnlyChecksWithPValues) {
+  Check a = make(CheckRole::claim, Verdict::confirmed), b = a, c = a;
+  a.p_value = 0.01;
+  b.p_value = 0.04;
+  EXPECT_EQ(holm_adjust({&a, &b, &c}), 2u);
+  EXPECT_DOUBLE_EQ(*a.p_adjusted, 0.02);  // R: p.adjust(c(0.01, 0.04), "holm") = 0.02 0.04
+  EXPECT_DOUBLE_EQ(*b.p_adjusted, 0.04);
+  EXPECT_FALSE(c.p_adjusted.has_value());
+}
+
+TEST(Profiles, ParseAndName) {
+  EXPECT_EQ(parse_profile("quick"), Profile::quick);
+  EXPECT_EQ(parse_profile("paper"), Profile::paper);
+  EXPECT_EQ(parse_profile("extended"), Profile::extended);
+  EXPECT_EQ(to_string(Profile::extended), "extended");
+  try {
+    parse_profile("fast", "--profile");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--profile"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("'fast'"), std::string::npos);
+  }
+  const ExperimentContext ctx("a21-chi2", Profile::paper, 1, 1, false);
+  EXPECT_EQ(ctx.pick(1, 2, 3), 2);
+}
+
+TEST(Catalogue, TwelveClaimsInDesignOrder) {
+  const auto& c = claim_catalogue();
+  ASSERT_EQ(c.size(), 12u);
+  EXPECT_EQ(c.front().id, "a21-marginal");
+  EXPECT_EQ(c.back().id, "t51-dependent");
+  EXPECT_EQ(claim_info("t41-edge").paper, "sec. 4.1");
+  try {
+    claim_info("t99-nothing", "claim");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("'t99-nothing'"), std::string::npos);
+    EXPECT_NE(what.find("a21-chi2"), std::string::npos);  // lists the valid IDs
+  }
+  EXPECT_THROW(register_claim("not-a-claim", [](const ExperimentContext&) { return Report("x"); }),
+               std::logic_error);
+}
+
+TEST(Context, ReplicatesIdenticalForAnyThreadCount) {
+  auto draw = [](unsigned threads) {
+    const ExperimentContext ctx("a21-chi2", Profile::quick, 7, threads, false);
+    return ctx.map_replicates<double>("part", 64, [&](std::size_t r) {
+      Engine e = ctx.engine("part", r);
+      double s = 0;
+      for (int i = 0; i < 100; ++i) s += e.normal();
+      return s;
+    });
+  };
+  const auto one = draw(1);
+  EXPECT_EQ(one, draw(2));
+  EXPECT_EQ(one, draw(5));
+  // Streams are distinct by part, replicate and claim.
+  const ExperimentContext a("a21-chi2", Profile::quick, 7, 1, false), b("t41-edge", Profile::quick, 7, 1, false);
+  EXPECT_NE(a.engine("part", 0)(), a.engine("part", 1)());
+  EXPECT_NE(a.engine("part", 0)(), a.engine("other", 0)());
+  EXPECT_NE(a.engine("part", 0)(), b.engine("part", 0)());
+  EXPECT_EQ(a.engine("part", 3)(), stream(7, "a21-chi2/part", 3)());
+}
+
+TEST(Rendering, JsonHasContractFieldsAndNoNaN) {
+  const Report r = sample_report();
+  const ExperimentContext ctx("a21-chi2", Profile::quick, 99, 2, false);
+  const std::string json = render_json(r, ctx, RunInfo{1.25, "prog --profile quick"});
+  for (const char* key : {"\"claim_id\": \"a21-chi2\"", "\"verdict\": \"confirmed\"", "\"profile\": \"quick\"",
+                          "\"seed\": 99", "\"checks\": [", "\"name\": \"main\"", "\"estimate\": 0.5",
+                          "\"ci_low\": 0.1", "\"ci_high\": null", "\"p_value\": 0.48", "\"margin\": null",
+                          "\"expected\": \"refuted\"", "\"provenance\": {", "\"git_hash\"",
+                          "\"controls_behaved\": true"}) {
+    EXPECT_NE(json.find(key), std::string::npos) << key;
+  }
+  EXPECT_EQ(json.find(": nan"), std::string::npos);
+  EXPECT_EQ(json.find("NaN"), std::string::npos);
+  const auto h = read_report_headline(json);
+  EXPECT_EQ(h.verdict, "confirmed");
+  EXPECT_EQ(h.summary, "chi2 = 0.5, p = 0.48 | with a pipe");
+  EXPECT_EQ(h.profile, "quick");
+  EXPECT_TRUE(h.git_hash.has_value());
+}
+
+TEST(Rendering, MarkdownFollowsTheContractOrder) {
+  const Report r = sample_report();
+  const ExperimentContext ctx("a21-chi2", Profile::paper, 99, 2, false);
+  const std::string md = render_markdown(r, ctx, RunInfo{3.5, ""}, true);
+  std::size_t last = 0;
+  for (const char* h : {"## 1. Claim", "## 2. Operationalisation", "## 3. Results", "## 4. Figure", "## 5. Verdict",
+                        "## 6. Discussion", "## 7. Provenance"}) {
+    const auto pos = md.find(h);
+    ASSERT_NE(pos, std::string::npos) << h;
+    EXPECT_GT(pos, last) << h;
+    last = pos;
+  }
+  EXPECT_NE(md.find("![test figure](a21-chi2.svg)"), std::string::npos);
+  EXPECT_NE(md.find("**CONFIRMED**"), std::string::npos);
+  EXPECT_NE(md.find("with a pipe"), std::string::npos);
+  EXPECT_NE(md.find("| seed | 99"), std::string::npos);
+  EXPECT_NE(md.find("3.5 s"), std::string::npos);
+  // A control that misbehaves is flagged.
+  Report bad = sample_report();
+  bad.checks[1].verdict = Verdict::inconclusive;
+  const std::string md_bad = render_markdown(bad, ctx, RunInfo{}, false);
+  EXPECT_NE(md_bad.find("INVALID EXPERIMENT"), std::string::npos);
+  EXPECT_NE(md_bad.find("EXPECTED confirmed"), std::string::npos);
+  EXPECT_NE(md_bad.find("No figure"), std::string::npos);
+}
+
+TEST(Rendering, CsvQuotesCellsThatNeedIt) {
+  Csv c;
+  c.header = {"a", "b"};
+  c.add_row({"1", "x,y"});
+  c.add_row({"say \"hi\"", csv_cell(std::optional<double>{})});
+  EXPECT_EQ(render_csv(c), "a,b\n1,\"x,y\"\n\"say \"\"hi\"\"\",\n");
+  EXPECT_THROW(c.add_row({"only one"}), std::invalid_argument);
+  EXPECT_EQ(csv_cell(0.1), "0.1");
+  EXPECT_EQ(csv_cell(-INFINITY), "-inf");
+}
+
+TEST(Writing, FourFilesThenIndex) {
+  const fs::path dir = fresh_dir("jacstab_report_write");
+  const Report r = sample_report();
+  const ExperimentContext ctx("a21-chi2", Profile::quick, 1, 1, false);
+  write_report(r, ctx, RunInfo{0.5, "x"}, dir);
+  for (const char* ext : {".md", ".json", ".csv", ".svg"}) EXPECT_TRUE(fs::exists(dir / (std::string("a21-chi2") + ext)));
+  EXPECT_NE(slurp(dir / "a21-chi2.svg").find("</svg>"), std::string::npos);
+  EXPECT_EQ(slurp(dir / "a21-chi2.csv"), "replicate,value\n0,1.5\n1,\"a,b\"\n");
+  write_report_index(dir);
+  const std::string index = slurp(dir / "README.md");
+  EXPECT_NE(index.find("| a21-chi2 | Approx. 2.1, sec. 6.1 | **confirmed** |"), std::string::npos);
+  EXPECT_NE(index.find("| t51-dependent | Thm 5.1, Fig. 4 | **not run** |"), std::string::npos);
+  EXPECT_NE(index.find("with a pipe"), std::string::npos);
+  // No temporary files are left behind.
+  for (const auto& e : fs::directory_iterator(dir)) EXPECT_NE(e.path().filename().string()[0], '.');
+  fs::remove_all(dir);
+}
+
+TEST(Writing, AFailedFigureLeavesPreviousReportsIntact) {
+  const fs::path dir = fresh_dir("jacstab_report_atomic");
+  const ExperimentContext ctx("a21-chi2", Profile::quick, 1, 1, false);
+  write_report(sample_report(), ctx, RunInfo{}, dir);
+  const std::string before_md = slurp(dir / "a21-chi2.md");
+  const std::string before_json = slurp(dir / "a21-chi2.json");
+  Report broken = sample_report();
+  broken.summary = "a new run";
+  broken.figure->script = "plot $nonexistent using 1:2";  // gnuplot fails on this
+  EXPECT_THROW(write_report(broken, ctx, RunInfo{}, dir), std::runtime_error);
+  EXPECT_EQ(slurp(dir / "a21-chi2.md"), before_md);
+  EXPECT_EQ(slurp(dir / "a21-chi2.json"), before_json);
+  // A report for another claim than the context's is refused before anything is written.
+  const ExperimentContext other("t41-edge", Profile::quick, 1, 1, false);
+  EXPECT_THROW(write_report(sample_report(), other, RunInfo{}, dir), std::logic_error);
+  fs::remove_all(dir);
+}
