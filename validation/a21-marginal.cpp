@@ -281,13 +281,13 @@ Report run(const ExperimentContext& ctx) {
   }
   fig.script =
       "set xlabel 'layer l'\nset ylabel 'fraction of active units'\nset yrange [0.465:0.525]\n"
-      "set key bottom right\nset grid\n"
-      "plot 0.49 with lines dt 2 lc rgb 'gray' notitle, 0.51 with lines dt 2 lc rgb 'gray' notitle, "
-      "0.5 with lines lc rgb 'black' notitle, "
-      "$a using 1:2:3:4 with yerrorbars pt 7 ps 0.5 title 'iid, n=100, L=30', "
-      "$b using 1:2:3:4 with yerrorbars pt 5 ps 0.5 title 'iid, n=256, L=30', "
-      "$c using 1:2:3:4 with yerrorbars pt 9 ps 0.5 title 'control: Bernoulli(1/2) masks', "
-      "$d using 1:2:3:4 with yerrorbars pt 11 ps 0.5 title 'planted: Bernoulli(0.48) masks'";
+      "set xrange [-1:32]\nset key top left horizontal maxcols 2\n"
+      "plot 0.49 with lines dt 2 lw 2 lc rgb '#555555' notitle, 0.51 with lines dt 2 lw 2 lc rgb '#555555' notitle, "
+      "0.5 with lines lw 1 lc rgb 'black' notitle, "
+      "$a using 1:2:3:4 with yerrorbars lt 1 title 'iid, n=100, L=30', "
+      "$b using 1:2:3:4 with yerrorbars lt 2 title 'iid, n=256, L=30', "
+      "$c using 1:2:3:4 with yerrorbars lt 3 title 'control: Bernoulli(1/2) masks', "
+      "$d using 1:2:3:4 with yerrorbars lt 4 title 'planted: Bernoulli(0.48) masks'";
   report.figure = fig;
 
   const Verdict v = report.final_verdict();

@@ -183,6 +183,13 @@ std::string render_svg(const Figure& figure) {
   gp << "set terminal svg size " << figure.width_px << "," << figure.height_px
      << " dynamic enhanced font 'Helvetica,13' background rgb 'white'\n";
   gp << "set output " << shell_quote(svg_path.string()) << "\n";
+  // The Okabe-Ito palette (distinguishable with the common colour-vision deficiencies).
+  const char* colours[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C564B"};
+  const int points[] = {7, 5, 9, 11, 13, 3, 1, 2};
+  for (int i = 0; i < 8; ++i) {
+    gp << "set linetype " << i + 1 << " lc rgb '" << colours[i] << "' lw 1.5 pt " << points[i] << " ps 0.8\n";
+  }
+  gp << "set linetype cycle 8\nset grid lc rgb '#d0d0d0' lw 0.5\n";
   for (const auto& b : figure.data) {
     gp << "$" << b.name << " << EOD\n";
     for (const auto& row : b.rows) {
