@@ -6,6 +6,7 @@
 // All four are rendered in memory (the figure by gnuplot) before any is written, and each is
 // written atomically, so an interrupted or failed run leaves the previous reports in place.
 #include <cstddef>
+#include <deque>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -64,12 +65,12 @@ struct Figure {
     std::vector<std::vector<double>> rows; ///< whitespace-separated columns; non-finite as NaN
   };
   std::string caption;
-  std::vector<DataBlock> data;
+  std::deque<DataBlock> data;  ///< a deque, so that references returned by block() stay valid
   std::string script;
   int width_px = 900;
   int height_px = 560;
 
-  /// Adds a data block and returns a reference to its rows.
+  /// Adds a data block and returns a reference to its rows (valid while the Figure lives).
   std::vector<std::vector<double>>& block(std::string name);
 };
 
