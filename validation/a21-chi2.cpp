@@ -41,9 +41,12 @@
 #include "jacstab/mlp.hpp"
 #include "jacstab/report.hpp"
 #include "jacstab/stats.hpp"
+#include "mask_statistics.hpp"
 
 namespace jacstab {
 namespace {
+
+using namespace mask_statistics;
 
 // Declared before any result existed; never changed to move a verdict.
 constexpr double kAlpha = 0.05;
@@ -57,9 +60,6 @@ constexpr double kMarginUniform = 0.10;
 // The paper's single pair: |phi| < 0.1 (TOST on Fisher's z), a supporting check.
 constexpr double kMarginPhi = 0.10;
 
-constexpr std::size_t kWidth = 100;      // n of sec. 6.1
-constexpr std::size_t kPaperDepth = 30;  // L of sec. 6.1
-constexpr std::size_t kLayer = 10;       // l of sec. 6.1
 constexpr double kPaperChi2 = 0.1379;    // sec. 6.1
 constexpr double kPaperP = 0.73;         // sec. 6.1
 constexpr double kPlantedEta = 0.1;      // planted violation: shared scalar, latent corr ~0.24
@@ -73,15 +73,6 @@ struct Setting {
   std::size_t seeds;
   std::string what;
 };
-
-MlpConfig config_for(const EnsembleParams& p, std::size_t depth) {
-  MlpConfig c;
-  c.width = kWidth;
-  c.depth = depth;
-  c.hidden = Ensemble(p);
-  c.input = InputKind::fashion_mnist;
-  return c;
-}
 
 // Keeps |y| inside [2^-100, 2^100] by a power-of-two factor (exact, signs unchanged).
 void keep_in_range(arma::vec& y) {
@@ -151,7 +142,7 @@ bool sample_mask(const MlpConfig& config, std::size_t layer, Engine& engine, arm
 // sample_network() + forward() on the same stream and the same Y_0 = W_in x; throws on a
 // mismatch (a bug, not a statistical outcome).
 void verify_sampler(const ExperimentContext& ctx, const Setting& s) {
-  const MlpConfig config = config_for(s.ensemble, kLayer);
+  const MlpConfig config = config_for(kWidth, kLayer, s.ensemble);
   arma::mat w;
   std::vector<std::uint8_t> mine(kWidth);
   for (std::size_t r = 0; r < kCheckedNetworks; ++r) {
@@ -311,7 +302,7 @@ struct SeedResult {
 };
 
 SeedResult run_seed(const ExperimentContext& ctx, const Setting& s, std::size_t seed, std::size_t networks) {
-  const MlpConfig config = config_for(s.ensemble, kLayer);
+  const MlpConfig config = config_for(kWidth, kLayer, s.ensemble);
   arma::mat d(networks, kWidth);
   arma::mat w;
   std::vector<std::uint8_t> mask(kWidth);
@@ -356,11 +347,6 @@ Uniformity uniformity(const std::vector<double>& p) {
   u.bound = u.ks.statistic + u.eps;
   return u;
 }
-
-struct Judged {
-  Check check;
-  bool equivalent = false;  // the equivalence rule holds (used again after the Holm adjustment)
-};
 
 Judged uniformity_check(const std::string& name, CheckRole role, const Uniformity& u, const std::string& what) {
   Check c;
@@ -506,8 +492,8 @@ struct PaperTest {
 };
 
 PaperTest paper_test(const ExperimentContext& ctx, std::size_t networks) {
-  const MlpConfig deep = config_for(EnsembleParams{}, kPaperDepth);
-  const MlpConfig shallow = config_for(EnsembleParams{}, kLayer);
+  const MlpConfig deep = config_for(kWidth, kPaperDepth, iid());
+  const MlpConfig shallow = config_for(kWidth, kLayer, iid());
   struct One {
     std::vector<std::uint8_t> mask;
     bool dead = false;
@@ -555,20 +541,6 @@ PaperTest paper_test(const ExperimentContext& ctx, std::size_t networks) {
   }
   t.screen = screen_pairs(t.d);
   return t;
-}
-
-EnsembleParams iid() { return EnsembleParams{}; }
-EnsembleParams surrogate(double alpha) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::surrogate;
-  p.alpha = alpha;
-  return p;
-}
-EnsembleParams dependent(double eta) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::dependent;
-  p.eta = eta;
-  return p;
 }
 
 std::string interval(double lo, double hi, int decimals = 3) {

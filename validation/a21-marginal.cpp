@@ -257,14 +257,16 @@ Report run(const ExperimentContext& ctx) {
   }
   report.tables.push_back(layers);
 
-  report.csv.header = {"setting", "role", "width", "depth", "replicate", "layer", "active"};
+  // One row per network: the active count of each mask D_0..D_L.
+  report.csv.header = {"setting", "role", "width", "depth", "replicate"};
+  for (std::size_t l = 0; l <= results[0].setting.depth; ++l) report.csv.header.push_back(str_cat("active_D", l));
   for (const auto& r : results) {
     for (std::size_t rep = 0; rep < r.active.size(); ++rep) {
-      for (std::size_t l = 0; l < r.active[rep].size(); ++l) {
-        report.csv.add_row({r.setting.name, std::string(to_string(r.setting.role)), std::to_string(r.setting.width),
-                            std::to_string(r.setting.depth), std::to_string(rep), std::to_string(l),
-                            std::to_string(r.active[rep][l])});
-      }
+      std::vector<std::string> row = {r.setting.name, std::string(to_string(r.setting.role)),
+                                      std::to_string(r.setting.width), std::to_string(r.setting.depth),
+                                      std::to_string(rep)};
+      for (std::uint32_t k : r.active[rep]) row.push_back(std::to_string(k));
+      report.csv.add_row(std::move(row));
     }
   }
 

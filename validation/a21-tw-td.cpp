@@ -37,9 +37,12 @@
 #include "jacstab/mlp.hpp"
 #include "jacstab/report.hpp"
 #include "jacstab/stats.hpp"
+#include "mask_statistics.hpp"
 
 namespace jacstab {
 namespace {
+
+using namespace mask_statistics;
 
 // Declared before any result existed; never changed to move a verdict.
 constexpr double kAlpha = 0.05;
@@ -50,9 +53,6 @@ constexpr double kMarginTheory = 0.05;
 // Planted violation: a mask built from the signs of W_l with corr(T_W, T_D) = 0.15.
 constexpr double kPlantedRho = 0.15;
 
-constexpr std::size_t kWidth = 100;      // n of sec. 6.1
-constexpr std::size_t kPaperDepth = 30;  // L of sec. 6.1
-constexpr std::size_t kLayer = 10;       // l of sec. 6.1
 constexpr std::size_t kSampledDepth = kLayer + 1;  // W_{l+1} is the deepest quantity used
 constexpr std::size_t kCheckedNetworks = 4;        // bit-for-bit invariants
 const double kLimit = 2.0 / std::pow(std::numbers::pi, 1.5);   // 2 / pi^{3/2}
@@ -64,31 +64,6 @@ struct Record {
   bool dead = false;                        // D_{l-1} = 0 (then D_l = 0 whatever W_l is)
   std::size_t image = 0;
 };
-
-MlpConfig config_for(std::size_t n, std::size_t depth, const EnsembleParams& p) {
-  MlpConfig c;
-  c.width = n;
-  c.depth = depth;
-  c.hidden = Ensemble(p);
-  c.input = InputKind::fashion_mnist;
-  return c;
-}
-
-EnsembleParams iid() { return EnsembleParams{}; }
-EnsembleParams surrogate(double alpha) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::surrogate;
-  p.alpha = alpha;
-  return p;
-}
-EnsembleParams dependent(double eta) {
-  EnsembleParams p;
-  if (eta > 0.0) {
-    p.kind = EnsembleKind::dependent;
-    p.eta = eta;
-  }
-  return p;
-}
 
 double positive_fraction(const arma::mat& w) {
   return static_cast<double>(arma::accu(w > 0.0)) / static_cast<double>(w.n_elem);
@@ -246,11 +221,6 @@ std::string ci_text(const CorrelationResult& c, int decimals = 3) {
   return str_cat(format_fixed(c.r, decimals), " [", format_fixed(c.ci->low, decimals), ", ",
                  format_fixed(c.ci->high, decimals), "]");
 }
-
-struct Judged {
-  Check check;
-  bool equivalent = false;
-};
 
 // "No correlation": detection by the t test of rho = 0 (refuted), equivalence by TOST on
 // Fisher's z with |rho| < kMarginRho (confirmed).

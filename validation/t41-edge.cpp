@@ -14,8 +14,6 @@
 // q_edge ~ C n^{-gamma} is fitted. At the paper's width n = 256 the chains are 20 layers deep
 // with prefix norms, which gives the edge at depths 5, 10 and 20 from the same networks.
 #include <algorithm>
-#include <boost/math/distributions/normal.hpp>
-#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -31,12 +29,13 @@
 #include "jacstab/mlp.hpp"
 #include "jacstab/report.hpp"
 #include "jacstab/stats.hpp"
+#include "random_pruning.hpp"
 
 namespace jacstab {
 namespace {
 
-// Declared before any result existed; never changed to move a verdict.
-constexpr double kAlpha = 0.05;
+using namespace random_pruning;  // kAlpha, kSigma2, Chain, sample_chain, the interval rule
+
 // The iid band: |E log||J^B|| - E log||J^iid||| <= log(1.1) at depth L = 10 (typical norm within
 // 10% of the iid one). The same band as t41-random-pruning's fixed-depth test.
 constexpr double kMarginLog = 0.09531017980432486;  // log(1.1)
@@ -58,54 +57,7 @@ constexpr double kDepthFactor = 2.0;
 constexpr double kMinKeptPerRow = 0.5;
 constexpr std::size_t kFigWidth = 256;
 constexpr std::size_t kDepthStudyMax = 20;
-constexpr double kSigma2 = 2.0;
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-// ---------------------------------------------------------------------------------------
-// Sampling
-// ---------------------------------------------------------------------------------------
-
-struct Chain {
-  std::vector<double> log_norm;  // depth 1..L when prefix norms, else the single full depth
-  double active = 0.0;           // mean active fraction of D_1..D_L
-};
-
-EnsembleParams iid_params() {
-  EnsembleParams p;
-  p.sigma2 = kSigma2;
-  return p;
-}
-EnsembleParams prune_params(double s, ScaleRule rule) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::random_prune;
-  p.sigma2 = kSigma2;
-  p.sparsity = s;
-  p.scale = rule;
-  return p;
-}
-
-Chain sample_chain(const ExperimentContext& ctx, const std::string& part, std::size_t r, std::size_t n,
-                   std::size_t depth, const EnsembleParams& params, bool prefix) {
-  MlpConfig config;
-  config.width = n;
-  config.depth = depth;
-  config.hidden = Ensemble(params);
-  config.input = InputKind::fashion_mnist;
-  Engine engine = ctx.engine(part, r);
-  SampleOptions options;
-  options.prefix_norms = prefix;
-  if (prefix) options.method = NormMethod::iterative;
-  const SampleRecord rec = sample_jacobian_norm(config, engine, options);
-  Chain c;
-  if (prefix) {
-    for (const auto& p : rec.prefix) c.log_norm.push_back(p.log_norm);
-  } else {
-    c.log_norm.push_back(rec.norm.log_norm);
-  }
-  for (std::size_t l = 1; l < rec.active_fraction.size(); ++l) c.active += rec.active_fraction[l];
-  c.active /= static_cast<double>(rec.active_fraction.size() - 1);
-  return c;
-}
 
 // ---------------------------------------------------------------------------------------
 // Statistics helpers
@@ -168,54 +120,9 @@ Edge find_edge(const std::vector<double>& q, const std::vector<double>& delta, E
   return e;
 }
 
-enum class Assert { inside, outside };
-struct Judgement {
-  bool estimate_inside = true;
-  Assert asserts = Assert::inside;
-};
-
-Verdict verdict_from(bool inside, Assert asserts, double p) {
-  if (!(p < kAlpha)) return Verdict::inconclusive;
-  return inside == (asserts == Assert::inside) ? Verdict::confirmed : Verdict::refuted;
-}
-
-double p_outside(const EquivalenceTestResult& t) {
-  const bool above = t.estimate > t.upper_margin;
-  const double stat = above ? t.statistic_upper : t.statistic_lower;
-  if (t.df) {
-    boost::math::students_t dist(*t.df);
-    return above ? boost::math::cdf(boost::math::complement(dist, stat)) : boost::math::cdf(dist, stat);
-  }
-  boost::math::normal dist;
-  return above ? boost::math::cdf(boost::math::complement(dist, stat)) : boost::math::cdf(dist, stat);
-}
-
-std::string interval_text(double lo, double hi, int digits = 3) {
-  return str_cat("[", format_sig(lo, digits), ", ", format_sig(hi, digits), "]");
-}
-
-// The interval rule (as in t41-random-pruning): with the (1 - 2 alpha) interval, inside the
-// band when TOST rejects at alpha, outside when the one-sided "beyond the band" test rejects.
-Check judge(const std::string& name, CheckRole role, const EquivalenceTestResult& t, Assert asserts, Judgement& j,
-            const std::string& detail) {
-  Check c;
-  c.name = name;
-  c.role = role;
-  c.estimate = t.estimate;
-  c.ci_low = t.ci.low;
-  c.ci_high = t.ci.high;
-  c.margin = t.upper_margin;
-  j.estimate_inside = t.estimate > t.lower_margin && t.estimate < t.upper_margin;
-  j.asserts = asserts;
-  c.p_value = j.estimate_inside ? t.p_value : p_outside(t);
-  c.verdict = verdict_from(j.estimate_inside, asserts, *c.p_value);
-  c.detail = str_cat(detail, "; ", j.estimate_inside ? "TOST p" : "p(beyond the band)", " = ",
-                     format_sig(*c.p_value, 3), ", 90% interval ", interval_text(t.ci.low, t.ci.high));
-  return c;
-}
-
-// The same rule with a bootstrap distribution of theta: the 90% percentile interval, and
-// p-values as bootstrap tail fractions, (count + 1) / (B + 1).
+// The interval rule of `judge` (random_pruning.hpp, as in t41-random-pruning) with a bootstrap
+// distribution of theta: the 90% percentile interval, and p-values as bootstrap tail
+// fractions, (count + 1) / (B + 1).
 Check judge_bootstrap(const std::string& name, CheckRole role, double estimate, std::vector<double> boot, double lo,
                       double hi, Assert asserts, Judgement& j, const std::string& detail) {
   std::sort(boot.begin(), boot.end());
@@ -454,13 +361,7 @@ Report run(const ExperimentContext& ctx) {
   // Checks
   // =====================================================================================
   Report report(ctx.claim_id());
-  std::vector<std::pair<std::size_t, Judgement>> claim_meta;
-  auto add = [&](Check c, const Judgement& j) {
-    report.add_check(std::move(c));
-    if (report.checks.back().role == CheckRole::claim && report.checks.back().p_value) {
-      claim_meta.push_back({report.checks.size() - 1, j});
-    }
-  };
+  ClaimChecks claims(report);
   const std::size_t fi = static_cast<std::size_t>(fig - data.data());
   const double paper_edge_256 = std::log10(256.0) / 256.0;
   const std::string band_text = str_cat("|Delta| <= log(1.1) at L=", kDepth);
@@ -471,25 +372,26 @@ Report run(const ExperimentContext& ctx) {
     const auto& f = *dep_fit.fit;
     const auto t = tost_difference(f.gamma, f.se_gamma, gamma_log4, gamma_inv_log4,
                                    static_cast<double>(f.log_fit.df), kAlpha);
-    add(judge("sec. 4.1: 1 - s_edge ~ n^{-1} up to a logarithmic factor", CheckRole::claim, t, Assert::inside, j,
-              str_cat("gamma of the OLS fit q_edge ~ C n^{-gamma} over n = ", widths.front(), "..", widths.back(),
-                      " (departure edge, ", band_text, "), t reference with ", f.log_fit.df,
-                      " df; band: the local exponents of log^4(n)/n (", format_fixed(gamma_log4, 3), ") and 1/(n log^4 n) (",
-                      format_fixed(gamma_inv_log4, 3), ")")),
-        j);
+    claims.add(judge("sec. 4.1: 1 - s_edge ~ n^{-1} up to a logarithmic factor", CheckRole::claim, t, Assert::inside, j,
+                     str_cat("gamma of the OLS fit q_edge ~ C n^{-gamma} over n = ", widths.front(), "..",
+                             widths.back(), " (departure edge, ", band_text, "), t reference with ", f.log_fit.df,
+                             " df; band: the local exponents of log^4(n)/n (", format_fixed(gamma_log4, 3),
+                             ") and 1/(n log^4 n) (", format_fixed(gamma_inv_log4, 3), ")")),
+               j);
   }
   // C2: the edge at n = 256 against the paper's log10(256)/256.
   {
     Judgement j;
     std::vector<double> b = boot_values(fi, fig->main, EdgeKind::departure);
     for (auto& v : b) v -= std::log(paper_edge_256);
-    add(judge_bootstrap(str_cat("sec. 4.1: at n=256 the edge is of order log10(n)/n = ", format_fixed(paper_edge_256, 4)),
-                        CheckRole::claim, std::log(point[fi][fig->main].departure.q / paper_edge_256), b,
-                        -std::log(kOrderFactor), std::log(kOrderFactor), Assert::inside, j,
-                        str_cat("log(q_edge / 0.0094) for the departure edge (", band_text, "), q_edge = ",
-                                format_sig(point[fi][fig->main].departure.q, 3), "; within a factor ", kOrderFactor,
-                                " counts as the same order")),
-        j);
+    claims.add(judge_bootstrap(
+                   str_cat("sec. 4.1: at n=256 the edge is of order log10(n)/n = ", format_fixed(paper_edge_256, 4)),
+                   CheckRole::claim, std::log(point[fi][fig->main].departure.q / paper_edge_256), b,
+                   -std::log(kOrderFactor), std::log(kOrderFactor), Assert::inside, j,
+                   str_cat("log(q_edge / 0.0094) for the departure edge (", band_text,
+                           "), q_edge = ", format_sig(point[fi][fig->main].departure.q, 3), "; within a factor ",
+                           kOrderFactor, " counts as the same order")),
+               j);
   }
   // Supporting: the collapse edge, the same two statements.
   {
@@ -497,7 +399,8 @@ Report run(const ExperimentContext& ctx) {
     const auto& f = *col_fit.fit;
     const auto t = tost_difference(f.gamma, f.se_gamma, gamma_log4, gamma_inv_log4,
                                    static_cast<double>(f.log_fit.df), kAlpha);
-    add(judge("collapse edge: 1 - s ~ n^{-1} up to a logarithmic factor", CheckRole::supporting, t, Assert::inside, j,
+    claims.add(
+        judge("collapse edge: 1 - s ~ n^{-1} up to a logarithmic factor", CheckRole::supporting, t, Assert::inside, j,
               str_cat("as the claim above, for the collapse edge (Delta < -log(1.1) at L=", kDepth, ")",
                       col_fit.censored ? str_cat("; ", col_fit.censored, " width(s) censored at the end of the grid")
                                        : std::string())),
@@ -505,11 +408,12 @@ Report run(const ExperimentContext& ctx) {
     Judgement j2;
     std::vector<double> b = boot_values(fi, fig->main, EdgeKind::collapse);
     for (auto& v : b) v -= std::log(paper_edge_256);
-    add(judge_bootstrap("collapse edge at n=256 of order log10(n)/n", CheckRole::supporting,
-                        std::log(point[fi][fig->main].collapse.q / paper_edge_256), b, -std::log(kOrderFactor),
-                        std::log(kOrderFactor), Assert::inside, j2,
-                        str_cat("log(q_collapse / 0.0094), q_collapse = ", format_sig(point[fi][fig->main].collapse.q, 3))),
-        j2);
+    claims.add(judge_bootstrap(
+                   "collapse edge at n=256 of order log10(n)/n", CheckRole::supporting,
+                   std::log(point[fi][fig->main].collapse.q / paper_edge_256), b, -std::log(kOrderFactor),
+                   std::log(kOrderFactor), Assert::inside, j2,
+                   str_cat("log(q_collapse / 0.0094), q_collapse = ", format_sig(point[fi][fig->main].collapse.q, 3))),
+               j2);
   }
   // Supporting: candidate laws for the departure edge.
   struct Law {
@@ -537,10 +441,10 @@ Report run(const ExperimentContext& ctx) {
     if (law.name == "log10(n)/n") continue;  // the same exponent as log(n)/n
     Judgement j;
     const auto t = tost_difference(beta, fit.se_gamma, -kLawMargin, kLawMargin, static_cast<double>(fit.log_fit.df), kAlpha);
-    add(judge(str_cat("departure edge proportional to ", law.name), CheckRole::supporting, t, Assert::inside, j,
-              str_cat("slope of log(q_edge / f(n)) on log n, band ±", kLawMargin, "; geometric mean of q_edge / f(n) = ",
-                      format_sig(gm, 3))),
-        j);
+    claims.add(judge(str_cat("departure edge proportional to ", law.name), CheckRole::supporting, t, Assert::inside, j,
+                     str_cat("slope of log(q_edge / f(n)) on log n, band ±", kLawMargin,
+                             "; geometric mean of q_edge / f(n) = ", format_sig(gm, 3))),
+               j);
   }
   // Supporting: the theorem's hypothesis lies above every measured edge.
   {
@@ -568,31 +472,33 @@ Report run(const ExperimentContext& ctx) {
     const auto b5 = boot_values(fi, 0, EdgeKind::departure), b20 = boot_values(fi, 2, EdgeKind::departure);
     std::vector<double> b(boot_count);
     for (std::size_t k = 0; k < boot_count; ++k) b[k] = b20[k] - b5[k];
-    add(judge_bootstrap("departure edge at n=256 independent of depth (L=20 vs L=5)", CheckRole::supporting,
-                        std::log(point[fi][2].departure.q / point[fi][0].departure.q), b, -std::log(kDepthFactor),
-                        std::log(kDepthFactor), Assert::inside, j,
-                        str_cat("log(q_edge(L=20) / q_edge(L=5)) from the same chains; q_edge = ",
-                                format_sig(point[fi][0].departure.q, 3), " (L=5), ",
-                                format_sig(point[fi][1].departure.q, 3), " (L=10), ",
-                                format_sig(point[fi][2].departure.q, 3), " (L=20); the paper's edge has no depth")),
+    claims.add(
+        judge_bootstrap(
+            "departure edge at n=256 independent of depth (L=20 vs L=5)", CheckRole::supporting,
+            std::log(point[fi][2].departure.q / point[fi][0].departure.q), b, -std::log(kDepthFactor),
+            std::log(kDepthFactor), Assert::inside, j,
+            str_cat("log(q_edge(L=20) / q_edge(L=5)) from the same chains; q_edge = ",
+                    format_sig(point[fi][0].departure.q, 3), " (L=5), ", format_sig(point[fi][1].departure.q, 3),
+                    " (L=10), ", format_sig(point[fi][2].departure.q, 3), " (L=20); the paper's edge has no depth")),
         j);
     Judgement j2;
     const auto c5 = boot_values(fi, 0, EdgeKind::collapse), c20 = boot_values(fi, 2, EdgeKind::collapse);
     for (std::size_t k = 0; k < boot_count; ++k) b[k] = c20[k] - c5[k];
-    add(judge_bootstrap("collapse edge at n=256 independent of depth (L=20 vs L=5)", CheckRole::supporting,
-                        std::log(point[fi][2].collapse.q / point[fi][0].collapse.q), b, -std::log(kDepthFactor),
-                        std::log(kDepthFactor), Assert::inside, j2,
-                        str_cat("q_collapse = ", format_sig(point[fi][0].collapse.q, 3), " (L=5), ",
-                                format_sig(point[fi][1].collapse.q, 3), " (L=10), ",
-                                format_sig(point[fi][2].collapse.q, 3), " (L=20)")),
-        j2);
+    claims.add(judge_bootstrap("collapse edge at n=256 independent of depth (L=20 vs L=5)", CheckRole::supporting,
+                               std::log(point[fi][2].collapse.q / point[fi][0].collapse.q), b, -std::log(kDepthFactor),
+                               std::log(kDepthFactor), Assert::inside, j2,
+                               str_cat("q_collapse = ", format_sig(point[fi][0].collapse.q, 3), " (L=5), ",
+                                       format_sig(point[fi][1].collapse.q, 3), " (L=10), ",
+                                       format_sig(point[fi][2].collapse.q, 3), " (L=20)")),
+               j2);
   }
   // Controls, judged by the cell rule (Welch TOST on Delta against +-log(1.1)).
   const std::vector<double>& iid256 = fig->iid[fig->main];
   {
     Judgement j;
     const auto t = tost_mean_difference(ctrl_s0, iid256, -kMarginLog, kMarginLog, kAlpha);
-    add(judge("control: s=0 (every weight kept) is in the iid band at n=256", CheckRole::positive_control, t,
+    claims.add(
+        judge("control: s=0 (every weight kept) is in the iid band at n=256", CheckRole::positive_control, t,
               Assert::inside, j,
               str_cat("Delta at L=", kDepth, ", ", ctrl_s0.size(), " pruned and ", iid256.size(), " iid networks")),
         j);
@@ -616,29 +522,23 @@ Report run(const ExperimentContext& ctx) {
       report.add_check(ck);
     } else {
       const auto t = tost_mean_difference(cell, iid256, -kMarginLog, kMarginLog, kAlpha);
-      add(judge(name, CheckRole::planted_violation, t, Assert::inside, j,
-                str_cat("1-s = ", format_number(fig->q[c]), " at n=256, L=", kDepth)),
-          j);
+      claims.add(judge(name, CheckRole::planted_violation, t, Assert::inside, j,
+                       str_cat("1-s = ", format_number(fig->q[c]), " at n=256, L=", kDepth)),
+                 j);
     }
   }
   {
     Judgement j;
     const auto t = tost_mean_difference(planted_unscaled, iid256, -kMarginLog, kMarginLog, kAlpha);
-    add(judge("planted: unscaled s=0.5 is in the iid band at n=256", CheckRole::planted_violation, t, Assert::inside, j,
-              str_cat("Delta at L=", kDepth, ", ", planted_unscaled.size(), " networks; (L/2) log(0.5) = ",
-                      format_fixed(0.5 * kDepth * std::log(0.5), 3))),
+    claims.add(
+        judge("planted: unscaled s=0.5 is in the iid band at n=256", CheckRole::planted_violation, t, Assert::inside, j,
+              str_cat("Delta at L=", kDepth, ", ", planted_unscaled.size(),
+                      " networks; (L/2) log(0.5) = ", format_fixed(0.5 * kDepth * std::log(0.5), 3))),
         j);
   }
 
   // Holm over the claim checks; verdicts from the adjusted p.
-  {
-    std::vector<Check*> ptrs;
-    for (const auto& [idx, j] : claim_meta) ptrs.push_back(&report.checks[idx]);
-    holm_adjust(ptrs);
-    for (const auto& [idx, j] : claim_meta) {
-      report.checks[idx].verdict = verdict_from(j.estimate_inside, j.asserts, *report.checks[idx].p_adjusted);
-    }
-  }
+  claims.holm();
 
   // =====================================================================================
   // Report

@@ -20,8 +20,6 @@
 // the scaled network (the unscaled slope is the scaled slope plus (1/2) log(1-s)).
 #include <algorithm>
 #include <boost/math/distributions/chi_squared.hpp>
-#include <boost/math/distributions/normal.hpp>
-#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -37,12 +35,13 @@
 #include "jacstab/mlp.hpp"
 #include "jacstab/report.hpp"
 #include "jacstab/stats.hpp"
+#include "random_pruning.hpp"
 
 namespace jacstab {
 namespace {
 
-// Declared before any result existed; never changed to move a verdict.
-constexpr double kAlpha = 0.05;
+using namespace random_pruning;  // kAlpha, kSigma2, Chain, sample_chain, the interval rule
+
 // Fixed-depth equivalence band: |E log||J^B|| - E log||J^iid||| < log(1.1) at depth L = 10,
 // i.e. the typical Jacobian norm within 10% of the iid one.
 constexpr double kMarginLog = 0.09531017980432486;  // log(1.1)
@@ -52,60 +51,7 @@ constexpr std::size_t kDepthFixed = 10;
 constexpr double kMarginSlope = 0.006931471805599453;  // log(2) / 100
 constexpr std::size_t kFigWidth = 256;                 // Fig. 2
 constexpr std::size_t kExtrapolationWidths = 3;        // the n -> infinity fit uses the 3 largest widths
-constexpr double kSigma2 = 2.0;                        // the edge of chaos, as in Fig. 2
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-// ---------------------------------------------------------------------------------------
-// Sampling
-// ---------------------------------------------------------------------------------------
-
-struct Chain {
-  std::vector<double> log_norm;  // log||J_1|| at depth 1..L (index L-1); -inf once the network is dead
-  double active = 0.0;           // mean active fraction of D_1..D_L
-  double kept = 0.0;             // mean kept fraction of W_1..W_L
-};
-
-EnsembleParams iid_params() {
-  EnsembleParams p;
-  p.sigma2 = kSigma2;
-  return p;
-}
-EnsembleParams prune_params(double s, ScaleRule rule) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::random_prune;
-  p.sigma2 = kSigma2;
-  p.sparsity = s;
-  p.scale = rule;
-  return p;
-}
-
-Chain sample_chain(const ExperimentContext& ctx, const std::string& part, std::size_t r, std::size_t n,
-                   std::size_t depth, const EnsembleParams& params, bool prefix) {
-  MlpConfig config;
-  config.width = n;
-  config.depth = depth;
-  config.hidden = Ensemble(params);
-  config.input = InputKind::fashion_mnist;
-  Engine engine = ctx.engine(part, r);
-  SampleOptions options;
-  options.prefix_norms = prefix;
-  // Lanczos for the prefix norms (rel. tolerance 1e-10): the same numbers as the SVD at a
-  // third less cost at n = 128; the full-depth norm uses the library's automatic choice.
-  if (prefix) options.method = NormMethod::iterative;
-  const SampleRecord rec = sample_jacobian_norm(config, engine, options);
-  Chain c;
-  if (prefix) {
-    for (const auto& p : rec.prefix) c.log_norm.push_back(p.log_norm);
-  } else {
-    c.log_norm.push_back(rec.norm.log_norm);
-  }
-  for (std::size_t l = 1; l < rec.active_fraction.size(); ++l) c.active += rec.active_fraction[l];
-  c.active /= static_cast<double>(rec.active_fraction.size() - 1);
-  const double n2 = static_cast<double>(n) * static_cast<double>(n);
-  for (auto k : rec.kept) c.kept += static_cast<double>(k) / n2;
-  c.kept /= static_cast<double>(std::max<std::size_t>(rec.kept.size(), 1));
-  return c;
-}
 
 // ---------------------------------------------------------------------------------------
 // Small statistics helpers
@@ -145,60 +91,6 @@ double median_with_inf(std::vector<double> v) {
   return 0.5 * (a + b);
 }
 
-// What a statement asserts about a parameter theta relative to the band (lo, hi).
-enum class Assert { inside, outside };
-
-struct Judgement {
-  bool estimate_inside = true;
-  Assert asserts = Assert::inside;
-};
-
-// p-value of the one-sided test that theta lies beyond the band on the estimate's side
-// (H0: lo <= theta <= hi), from the TOST statistics.
-double p_outside(const EquivalenceTestResult& t) {
-  const bool above = t.estimate > t.upper_margin;
-  const double stat = above ? t.statistic_upper : t.statistic_lower;
-  if (t.df) {
-    boost::math::students_t dist(*t.df);
-    return above ? boost::math::cdf(boost::math::complement(dist, stat)) : boost::math::cdf(dist, stat);
-  }
-  boost::math::normal dist;
-  return above ? boost::math::cdf(boost::math::complement(dist, stat)) : boost::math::cdf(dist, stat);
-}
-
-// The interval rule of this program. With the (1 - 2 alpha) interval of theta:
-//  * inside the band   -> TOST equivalence at level alpha (p = TOST p);
-//  * outside the band  -> the one-sided test of "beyond the band" rejects "inside" at alpha;
-//  * otherwise         -> undecided.
-// A statement asserting "inside" is confirmed in the first case and refuted in the second; a
-// statement asserting "outside" the reverse. p_value holds the p of the decisive direction
-// (TOST p when the estimate is inside the band, the outside p otherwise), so that a Holm
-// adjustment applies to whichever decision the check can make.
-Verdict verdict_from(bool inside, Assert asserts, double p) {
-  if (!(p < kAlpha)) return Verdict::inconclusive;
-  const bool holds = inside == (asserts == Assert::inside);
-  return holds ? Verdict::confirmed : Verdict::refuted;
-}
-
-Check judge(const std::string& name, CheckRole role, const EquivalenceTestResult& t, Assert asserts,
-            Judgement& j, const std::string& detail) {
-  Check c;
-  c.name = name;
-  c.role = role;
-  c.estimate = t.estimate;
-  c.ci_low = t.ci.low;
-  c.ci_high = t.ci.high;
-  c.margin = t.upper_margin;
-  j.estimate_inside = t.estimate > t.lower_margin && t.estimate < t.upper_margin;
-  j.asserts = asserts;
-  c.p_value = j.estimate_inside ? t.p_value : p_outside(t);
-  c.verdict = verdict_from(j.estimate_inside, asserts, *c.p_value);
-  c.detail = str_cat(detail, "; ", j.estimate_inside ? "TOST p" : "p(beyond the band)", " = ",
-                     format_sig(*c.p_value, 3), ", 90% interval [", format_sig(t.ci.low, 3), ", ",
-                     format_sig(t.ci.high, 3), "]");
-  return c;
-}
-
 // A sample with a dead network (J = 0) has E log||J|| = -inf: certainly outside any band.
 Check judge_dead(const std::string& name, CheckRole role, Assert asserts, Judgement& j, std::size_t dead,
                  std::size_t total, double margin, const std::string& detail) {
@@ -212,10 +104,6 @@ Check judge_dead(const std::string& name, CheckRole role, Assert asserts, Judgem
   c.detail = str_cat(detail, "; ", dead, " of ", total,
                      " networks are dead (J = 0), so E log||J|| = -inf: outside the band with certainty (no p)");
   return c;
-}
-
-std::string interval_text(double lo, double hi, int digits = 3) {
-  return str_cat("[", format_sig(lo, digits), ", ", format_sig(hi, digits), "]");
 }
 
 // Smallest n >= 2 with log^4(n)/n <= target (log^4(n)/n decreases for n > e^4).
@@ -386,13 +274,7 @@ Report run(const ExperimentContext& ctx) {
   // Checks
   // =====================================================================================
   Report report(ctx.claim_id());
-  std::vector<std::pair<std::size_t, Judgement>> claim_meta;  // check index, judgement
-  auto add = [&](Check c, const Judgement& j) {
-    report.add_check(std::move(c));
-    if (report.checks.back().role == CheckRole::claim && report.checks.back().p_value) {
-      claim_meta.push_back({report.checks.size() - 1, j});
-    }
-  };
+  ClaimChecks claims(report);
 
   auto live_slopes = [](const FigSetting& f, double shift = 0.0) {
     std::vector<double> v;
@@ -425,13 +307,13 @@ Report run(const ExperimentContext& ctx) {
                                 CheckRole::claim, f, 0.0, Assert::outside,
                                 "per-layer slope of E log||J^B|| - E log||J^iid||; the text of sec. 4.1 says the "
                                 "norm is significantly different at 99% sparsity");
-      add(c, j);
+      claims.add(c, j);
     } else {
       const bool is_claim = s == 0.5 || s == 0.9;
       auto [c, j] = slope_check(str_cat("Fig. 2 right: scaled s=", s_text(s), " tracks iid over depth (n=", fig_width, ")"),
                                 is_claim ? CheckRole::claim : CheckRole::supporting, f, 0.0, Assert::inside,
                                 "per-layer slope of E log||J^B|| - E log||J^iid|| within ±log(2)/100");
-      add(c, j);
+      claims.add(c, j);
     }
   }
   // The remark after Thm 4.1: unscaled ||J^B|| ~ (1-s)^{L/2} up to sub-exponential factors.
@@ -443,18 +325,18 @@ Report run(const ExperimentContext& ctx) {
         is_claim ? CheckRole::claim : CheckRole::supporting, f, 0.5 * std::log(1.0 - s), Assert::inside,
         str_cat("per-layer slope of E log||J^B|| - E log||J^iid|| minus (1/2) log(1-s) = ",
                 format_fixed(0.5 * std::log(1.0 - s), 4), ", within ±log(2)/100"));
-    add(c, j);
+    claims.add(c, j);
   }
   // Controls of the slope procedure.
   {
     auto [c, j] = slope_check("control: s=0 pruning tracks iid over depth", CheckRole::positive_control, fig_s0, 0.0,
                               Assert::inside, "random pruning with s = 0 is the iid ensemble in distribution");
-    add(c, j);
+    claims.add(c, j);
     const double sp = fig_sparsities[0];
     auto [c2, j2] = slope_check(str_cat("planted: unscaled s=", s_text(sp), " tracks iid over depth"),
                                 CheckRole::planted_violation, fig_find(sp, false), 0.0, Assert::inside,
                                 "false by ReLU homogeneity: the unscaled slope is lower by (1/2) log(1-s)");
-    add(c2, j2);
+    claims.add(c2, j2);
   }
 
   // ----- the n sweep -----
@@ -486,11 +368,12 @@ Report run(const ExperimentContext& ctx) {
     Judgement j;
     const std::string name = str_cat("Thm 4.1: scaled s=", s_text(s), " equivalent to iid at n=", n_max);
     if (!last->t) {
-      add(judge_dead(name, CheckRole::claim, Assert::inside, j, last->dead, last->reps, kMarginLog, sweep_where), j);
+      claims.add(
+          judge_dead(name, CheckRole::claim, Assert::inside, j, last->dead, last->reps, kMarginLog, sweep_where), j);
     } else {
-      add(judge(name, CheckRole::claim, *last->t, Assert::inside, j,
-                str_cat(sweep_where, ", ", last->reps, " networks each, Welch TOST ±log(1.1)")),
-          j);
+      claims.add(judge(name, CheckRole::claim, *last->t, Assert::inside, j,
+                       str_cat(sweep_where, ", ", last->reps, " networks each, Welch TOST ±log(1.1)")),
+                 j);
     }
   }
   // Extrapolation to n -> infinity: weighted least squares of Delta(n) on 1/n over the
@@ -538,7 +421,8 @@ Report run(const ExperimentContext& ctx) {
       boost::math::chi_squared chi(static_cast<double>(e.points - 2));
       fit_p = str_cat("p = ", format_sig(boost::math::cdf(boost::math::complement(chi, e.chi2)), 3));
     }
-    add(judge(str_cat("Thm 4.1: scaled s=", s_text(s), " equivalent to iid as n -> infinity (extrapolated)"),
+    claims.add(
+        judge(str_cat("Thm 4.1: scaled s=", s_text(s), " equivalent to iid as n -> infinity (extrapolated)"),
               CheckRole::supporting, t, Assert::inside, j,
               str_cat("intercept a of the weighted fit Delta(n) = a + c/n over the ", e.points, " largest widths (n >= ",
                       widths[widths.size() - e.points], ", L=", kDepthFixed, "), normal reference; c = ",
@@ -550,21 +434,22 @@ Report run(const ExperimentContext& ctx) {
   {
     const auto ctrl = sweep_tost(sweep_find(n_max, "s=0 scaled (control)"), sweep_find(n_max, "iid"));
     Judgement j;
-    add(judge(str_cat("control: s=0 pruning equivalent to iid at n=", n_max), CheckRole::positive_control, *ctrl.t,
-              Assert::inside, j, str_cat(sweep_where, ", ", ctrl.reps, " networks")),
-        j);
+    claims.add(judge(str_cat("control: s=0 pruning equivalent to iid at n=", n_max), CheckRole::positive_control,
+                     *ctrl.t, Assert::inside, j, str_cat(sweep_where, ", ", ctrl.reps, " networks")),
+               j);
     const auto pl = sweep_tost(sweep_find(n_max, "s=0.5 unscaled (planted)"), sweep_find(n_max, "iid"));
     Judgement j2;
     if (pl.t) {
-      add(judge(str_cat("planted: unscaled s=0.5 equivalent to iid at n=", n_max), CheckRole::planted_violation,
-                *pl.t, Assert::inside, j2,
-                str_cat(sweep_where, ", ", pl.reps, " networks; expected Delta = (L/2) log(0.5) = ",
-                        format_fixed(0.5 * kDepthFixed * std::log(0.5), 3))),
-          j2);
+      claims.add(judge(str_cat("planted: unscaled s=0.5 equivalent to iid at n=", n_max),
+                       CheckRole::planted_violation, *pl.t, Assert::inside, j2,
+                       str_cat(sweep_where, ", ", pl.reps, " networks; expected Delta = (L/2) log(0.5) = ",
+                               format_fixed(0.5 * kDepthFixed * std::log(0.5), 3))),
+                 j2);
     } else {
-      add(judge_dead(str_cat("planted: unscaled s=0.5 equivalent to iid at n=", n_max), CheckRole::planted_violation,
-                     Assert::inside, j2, pl.dead, pl.reps, kMarginLog, sweep_where),
-          j2);
+      claims.add(judge_dead(str_cat("planted: unscaled s=0.5 equivalent to iid at n=", n_max),
+                            CheckRole::planted_violation, Assert::inside, j2, pl.dead, pl.reps, kMarginLog,
+                            sweep_where),
+                 j2);
     }
   }
 
@@ -640,15 +525,7 @@ Report run(const ExperimentContext& ctx) {
   }
 
   // ----- Holm over the claim checks, verdicts re-derived from the adjusted p -----
-  {
-    std::vector<Check*> ptrs;
-    for (const auto& [idx, j] : claim_meta) ptrs.push_back(&report.checks[idx]);
-    holm_adjust(ptrs);
-    for (const auto& [idx, j] : claim_meta) {
-      Check& c = report.checks[idx];
-      c.verdict = verdict_from(j.estimate_inside, j.asserts, *c.p_adjusted);
-    }
-  }
+  claims.holm();
 
   // =====================================================================================
   // Report text, tables, figure

@@ -16,15 +16,11 @@
 // b^l. The program simulates b = 1 and verifies the identity against the library's own scaled
 // ensembles on a few replicates (a supporting check). Top-r ranks the whole matrix (it is not
 // column-separable), so each network costs more than a threshold network; the cost is measured.
-#include <time.h>
-
+#include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <limits>
-#include <numbers>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,27 +29,20 @@
 #include "jacstab/experiment.hpp"
 #include "jacstab/format.hpp"
 #include "jacstab/hypotheses.hpp"
-#include "jacstab/jacobian.hpp"
-#include "jacstab/mlp.hpp"
 #include "jacstab/report.hpp"
 #include "jacstab/spectral.hpp"
 #include "jacstab/stats.hpp"
+#include "magnitude_pruning.hpp"
 
 namespace jacstab {
 namespace {
 
+// kAlpha, the margins kMarginRate and kMarginGap, kFixedDepth, kPaperWidth and the identity's
+// tolerance are shared with t42-magnitude-threshold (magnitude_pruning.hpp), as are the scale
+// options, the simulation, the paired tests and the check families.
+using namespace magnitude_pruning;
+
 // Declared before any result existed; never changed to move a verdict.
-constexpr double kAlpha = 0.05;
-// Stability is a statement about exponential rates in depth (Def. 1.1: Theta~_L(1) hides
-// sub-exponential factors). Rate statistic: the per-layer slope of log ||J^B_l|| - log ||J^iid_l||
-// over depths 1..L. |slope| < 0.01 counts as "the same rate": the two norms drift apart by less
-// than a factor e over 100 layers, while unstable settings drift by 0.1 to 2 per layer.
-constexpr double kMarginRate = 0.01;
-// Fixed-depth statistic: log ||J^B|| - log ||J^iid|| at depth L = 10 (the theorem is at fixed L,
-// n -> infinity). |gap| < log(1.1): geometric-mean norms within 10%.
-constexpr double kMarginGap = 0.09531017980432486;  // log(1.1)
-constexpr std::size_t kFixedDepth = 10;
-constexpr std::size_t kPaperWidth = 256;
 // Thm 4.3 needs c > 7/4; the paper fixes no value. c = 2 (sparsity 0.880 at n = 256) and c = 3
 // (sparsity 0.335) are the two integers above 7/4 with r <= n^2 at n >= 128.
 constexpr double kMainC = 2.0;
@@ -64,15 +53,6 @@ constexpr double kExtraSparsities[] = {0.5, 0.95};
 // Monte-Carlo S_n of the top-r mask with the variance-matching factor: |S_n - 1| < 0.01 counts as
 // matched (the factor is computed at the implied t, while the mask keeps exactly r entries).
 constexpr double kMarginS = 0.01;
-// Homogeneity identity: |log||J^(b)|| - log||J^(1)|| - l log b| below this (relative to
-// 1 + |log||J|||) on every checked depth.
-constexpr double kIdentityTolerance = 1e-6;
-
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
 
 // ---------------------------------------------------------------------------------------
 // Settings and scale options
@@ -92,16 +72,6 @@ EnsembleParams topr_s(double s, ScaleRule scale = ScaleRule::none) {
   p.scale = scale;
   return p;
 }
-EnsembleParams with_scale(EnsembleParams p, ScaleRule scale) {
-  p.scale = scale;
-  return p;
-}
-EnsembleParams threshold_params(double t) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::magnitude_threshold;
-  p.threshold = t;
-  return p;
-}
 std::string setting_name(const EnsembleParams& p, std::size_t n) {
   if (p.topr_c) {
     const Ensemble e(p);
@@ -110,9 +80,6 @@ std::string setting_name(const EnsembleParams& p, std::size_t n) {
   }
   return str_cat("s=", format_fixed(p.sparsity, 2));
 }
-
-enum class Rule { none, inverse_sqrt, printed, matched, corrected };
-constexpr Rule kRules[] = {Rule::none, Rule::inverse_sqrt, Rule::printed, Rule::matched, Rule::corrected};
 
 const char* rule_name(Rule r) {
   switch (r) {
@@ -123,256 +90,6 @@ const char* rule_name(Rule r) {
     case Rule::corrected: return "corrected asymptotic";
   }
   return "";
-}
-double implied_t(const EnsembleParams& p, std::size_t n) { return Ensemble(p).topr_threshold(n, n); }
-
-// log b of each option for the top-r setting p at width n. The four library rules come from
-// log_scale_factor() (printed and variance-matched at the implied t); the "corrected
-// asymptotic" factor is what Thm 4.2's proof gives once x = n t^2 / 2 (not n t^2) and the
-// factor 2/n are kept: b^2 = sqrt(pi) e^{n t^2/4} / (t sqrt(n)).
-double log_factor(Rule r, const EnsembleParams& p, std::size_t n) {
-  switch (r) {
-    case Rule::none: return 0.0;
-    case Rule::inverse_sqrt: return *log_scale_factor(with_scale(p, ScaleRule::inverse_sqrt), n);
-    case Rule::printed: return *log_scale_factor(with_scale(p, ScaleRule::theorem), n);
-    case Rule::matched: return *log_scale_factor(with_scale(p, ScaleRule::variance_matched), n);
-    case Rule::corrected: {
-      const double nd = static_cast<double>(n);
-      const double t = implied_t(p, n);
-      return 0.5 * (0.5 * std::log(std::numbers::pi) + nd * t * t / 4.0 - std::log(t) - 0.5 * std::log(nd));
-    }
-  }
-  return 0.0;
-}
-
-// S_n = (1/2) n E|b w|^2 of the threshold model at the implied t (closed form), which the proof
-// of Thm 4.3 compares the top-r mask with.
-double row_second_moment(Rule r, const EnsembleParams& p, std::size_t n) {
-  const double sd = std::sqrt(2.0 / static_cast<double>(n));
-  return std::exp(2.0 * log_factor(r, p, n) + log_truncated_second_moment(implied_t(p, n) / sd));
-}
-
-// ---------------------------------------------------------------------------------------
-// Simulation
-// ---------------------------------------------------------------------------------------
-
-struct Run {
-  std::string part;
-  std::string what;
-  std::size_t width = 0, depth = 0;
-  EnsembleParams params;
-  bool prefix = false;
-  std::vector<std::vector<double>> log_norm;  // [replicate][depth - 1] (prefix) or [replicate][0]
-  std::vector<double> cpu_seconds;
-  std::size_t dead() const {
-    std::size_t k = 0;
-    for (const auto& v : log_norm) k += !std::isfinite(v.back());
-    return k;
-  }
-  double mean_cpu_ms() const {
-    double s = 0.0;
-    for (double c : cpu_seconds) s += c;
-    return cpu_seconds.empty() ? 0.0 : 1e3 * s / static_cast<double>(cpu_seconds.size());
-  }
-};
-
-struct ReplicateOut {
-  std::vector<double> log_norm;
-  double cpu = 0.0;
-};
-
-// Replicate r draws from ctx.engine(part, r): runs that share a part share the input, W_in and
-// the Gaussian weights before pruning (common random numbers), so their gaps are paired.
-Run simulate(const ExperimentContext& ctx, const std::string& part, const std::string& what, std::size_t width,
-             std::size_t depth, const EnsembleParams& params, std::size_t reps, bool prefix) {
-  Run run;
-  run.part = part;
-  run.what = what;
-  run.width = width;
-  run.depth = depth;
-  run.params = params;
-  run.prefix = prefix;
-  MlpConfig config;
-  config.width = width;
-  config.depth = depth;
-  config.hidden = Ensemble(params);
-  config.input = InputKind::fashion_mnist;
-  SampleOptions options;
-  options.prefix_norms = prefix;
-  const std::string label = str_cat(part, " ", what);
-  auto outs = ctx.map_replicates<ReplicateOut>(label, reps, [&](std::size_t r) {
-    Engine engine = ctx.engine(part, r);
-    const double t0 = thread_cpu_seconds();
-    const SampleRecord rec = sample_jacobian_norm(config, engine, options);
-    ReplicateOut o;
-    if (prefix) {
-      for (const auto& p : rec.prefix) o.log_norm.push_back(p.log_norm);
-    } else {
-      o.log_norm.push_back(rec.norm.log_norm);
-    }
-    o.cpu = thread_cpu_seconds() - t0;
-    return o;
-  });
-  for (auto& o : outs) {
-    run.log_norm.push_back(std::move(o.log_norm));
-    run.cpu_seconds.push_back(o.cpu);
-  }
-  return run;
-}
-
-// ---------------------------------------------------------------------------------------
-// Paired statistics and decisions
-// ---------------------------------------------------------------------------------------
-
-struct Sample {
-  std::vector<double> values;  // per-replicate statistic, finite only
-  std::size_t excluded = 0;    // replicates with a dead network (non-finite log-norm)
-};
-
-// Per replicate: OLS slope over depths 1..L of (log||J^A_l|| + l log b_A) - log||J^B_l||.
-Sample rate_sample(const Run& a, double log_b, const Run& b) {
-  Sample s;
-  const std::size_t L = a.depth;
-  const double lbar = (static_cast<double>(L) + 1.0) / 2.0;
-  double sxx = 0.0;
-  for (std::size_t l = 1; l <= L; ++l) sxx += (static_cast<double>(l) - lbar) * (static_cast<double>(l) - lbar);
-  for (std::size_t r = 0; r < a.log_norm.size(); ++r) {
-    double sxy = 0.0;
-    bool ok = true;
-    for (std::size_t l = 1; l <= L; ++l) {
-      const double d = a.log_norm[r][l - 1] + static_cast<double>(l) * log_b - b.log_norm[r][l - 1];
-      if (!std::isfinite(d)) {
-        ok = false;
-        break;
-      }
-      sxy += (static_cast<double>(l) - lbar) * d;
-    }
-    if (ok) s.values.push_back(sxy / sxx);
-    else ++s.excluded;
-  }
-  return s;
-}
-
-// Per replicate: (log||J^A_l|| + l log b_A) - log||J^B_l|| at depth l (prefix runs) or at the
-// run's depth (final-depth runs).
-Sample gap_sample(const Run& a, double log_b, const Run& b, std::size_t depth) {
-  Sample s;
-  const std::size_t idx = a.prefix ? depth - 1 : 0;
-  for (std::size_t r = 0; r < a.log_norm.size(); ++r) {
-    const double d = a.log_norm[r][idx] + static_cast<double>(depth) * log_b - b.log_norm[r][idx];
-    if (std::isfinite(d)) s.values.push_back(d);
-    else ++s.excluded;
-  }
-  return s;
-}
-
-struct MeanTest {
-  std::size_t used = 0, excluded = 0;
-  double mean = 0.0, se = 0.0, df = 1.0;
-  double ci_low = 0.0, ci_high = 0.0;  // (1 - 2 alpha) interval, the one TOST uses
-  double p_equivalent = 1.0;           // TOST: H0 |theta| >= margin
-  double p_beyond = 1.0;               // H0: theta within the margin on the estimate's side
-};
-
-// Equivalence (TOST, paired t with N - 1 df) and its complement, a one-sided test that the mean
-// lies beyond the margin on the side of the estimate.
-MeanTest mean_test(const Sample& s, double margin) {
-  MeanTest m;
-  m.used = s.values.size();
-  m.excluded = s.excluded;
-  if (m.used < 2) return m;
-  const Moments mo = [&] {
-    // sample_moments() rejects constant samples; the mean and SD suffice here.
-    Moments x{};
-    double sum = 0.0;
-    for (double v : s.values) sum += v;
-    x.mean = sum / static_cast<double>(m.used);
-    double ss = 0.0;
-    for (double v : s.values) ss += (v - x.mean) * (v - x.mean);
-    x.variance = ss / static_cast<double>(m.used - 1);
-    return x;
-  }();
-  m.mean = mo.mean;
-  m.df = static_cast<double>(m.used - 1);
-  m.se = std::sqrt(mo.variance / static_cast<double>(m.used));
-  if (!(m.se > 0.0)) {  // a constant difference: decided without error
-    m.ci_low = m.ci_high = m.mean;
-    m.p_equivalent = std::abs(m.mean) < margin ? 0.0 : 1.0;
-    m.p_beyond = std::abs(m.mean) > margin ? 0.0 : 1.0;
-    return m;
-  }
-  const EquivalenceTestResult tost = tost_difference(m.mean, m.se, -margin, margin, m.df, kAlpha);
-  m.ci_low = tost.ci.low;
-  m.ci_high = tost.ci.high;
-  m.p_equivalent = tost.p_value;
-  boost::math::students_t dist(m.df);
-  if (m.mean >= 0.0) {
-    m.p_beyond = boost::math::cdf(boost::math::complement(dist, (m.mean - margin) / m.se));
-  } else {
-    m.p_beyond = boost::math::cdf(dist, (m.mean + margin) / m.se);
-  }
-  return m;
-}
-
-// A check whose verdict is decided after the multiplicity correction of its family.
-enum class Family { claim, supporting, control };
-struct Pending {
-  std::size_t check = 0;
-  Family family = Family::claim;
-  double p_equivalent = 1.0;
-  double p_beyond = 1.0;
-  bool any_excluded = false;
-  bool inverted = false;  // the paper's statement is "not the same" (confirmed by p_beyond)
-};
-
-struct WidthTrend {
-  std::vector<std::size_t> widths;
-  std::vector<MeanTest> gaps;
-  double slope = 0.0, slope_se = 0.0;  // change of the gap per doubling of n (weighted LS)
-  double p_equivalent = 1.0;           // IUT: equivalent at every width >= 256
-  double p_beyond = 1.0;               // IUT: beyond the margin at the largest width and diverging
-  bool any_excluded = false;
-};
-
-WidthTrend trend_test(const std::vector<std::size_t>& widths, const std::vector<MeanTest>& gaps) {
-  WidthTrend t;
-  t.widths = widths;
-  t.gaps = gaps;
-  double sw = 0.0, swx = 0.0, swy = 0.0;
-  for (std::size_t i = 0; i < widths.size(); ++i) {
-    const double w = 1.0 / std::max(gaps[i].se * gaps[i].se, 1e-300);
-    const double x = std::log2(static_cast<double>(widths[i]));
-    sw += w;
-    swx += w * x;
-    swy += w * gaps[i].mean;
-    t.any_excluded = t.any_excluded || gaps[i].excluded > 0;
-  }
-  const double xbar = swx / sw, ybar = swy / sw;
-  double sxx = 0.0, sxy = 0.0;
-  for (std::size_t i = 0; i < widths.size(); ++i) {
-    const double w = 1.0 / std::max(gaps[i].se * gaps[i].se, 1e-300);
-    const double x = std::log2(static_cast<double>(widths[i]));
-    sxx += w * (x - xbar) * (x - xbar);
-    sxy += w * (x - xbar) * (gaps[i].mean - ybar);
-  }
-  t.slope = sxy / sxx;
-  t.slope_se = std::sqrt(1.0 / sxx);
-  t.p_equivalent = 0.0;
-  for (std::size_t i = 0; i < widths.size(); ++i) {
-    if (widths[i] >= kPaperWidth) t.p_equivalent = std::max(t.p_equivalent, gaps[i].p_equivalent);
-  }
-  const MeanTest& last = gaps.back();
-  const double sign = last.mean >= 0.0 ? 1.0 : -1.0;
-  boost::math::normal z;
-  const double p_diverging = boost::math::cdf(boost::math::complement(z, sign * t.slope / t.slope_se));
-  t.p_beyond = std::max(last.p_beyond, p_diverging);
-  return t;
-}
-
-std::string fmt_p(double p) { return p < 1e-300 ? std::string("< 1e-300") : format_sig(p, 3); }
-
-std::string interval(double lo, double hi, int digits = 4) {
-  return str_cat("[", format_sig(lo, digits), ", ", format_sig(hi, digits), "]");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -439,7 +156,6 @@ Report run(const ExperimentContext& ctx) {
     }
   };
   const std::size_t proof_reps = ctx.pick<std::size_t>(3, 12, 32);
-  constexpr std::size_t kIdentityReps = 2;
 
   // --- depth curves at n = 256 ----------------------------------------------------------------
   std::vector<EnsembleParams> settings;
@@ -461,23 +177,8 @@ Report run(const ExperimentContext& ctx) {
       settings.begin());
 
   // --- homogeneity identity on the c = 2 setting ---------------------------------------------------
-  double identity_worst = 0.0;
-  for (ScaleRule sr : {ScaleRule::inverse_sqrt, ScaleRule::theorem, ScaleRule::variance_matched}) {
-    const EnsembleParams p = topr_c(kMainC, sr);
-    const Run direct = simulate(ctx, curve_part, str_cat("identity ", to_string(sr)), kPaperWidth, curve_depth, p,
-                                kIdentityReps, true);
-    const double log_b = *log_scale_factor(p, kPaperWidth);
-    for (std::size_t r = 0; r < kIdentityReps; ++r) {
-      for (std::size_t l = 1; l <= curve_depth; ++l) {
-        const double want = curves[main_idx].log_norm[r][l - 1] + static_cast<double>(l) * log_b;
-        const double got = direct.log_norm[r][l - 1];
-        double dev;
-        if (!std::isfinite(want) || !std::isfinite(got)) dev = (want == got) ? 0.0 : 1.0;
-        else dev = std::abs(got - want) / (1.0 + std::abs(want));
-        identity_worst = std::max(identity_worst, dev);
-      }
-    }
-  }
+  const double identity_worst_dev = identity_worst(ctx, curve_part, curves[main_idx], curve_depth,
+                                                   [](ScaleRule sr) { return topr_c(kMainC, sr); });
 
   // --- fixed depth L = 10 over widths (c = 2), with the threshold model at the implied t -------------
   struct WidthRuns {
@@ -534,47 +235,7 @@ Report run(const ExperimentContext& ctx) {
 
   // --- checks ---------------------------------------------------------------------------------------
   Report report(ctx.claim_id());
-  std::vector<Pending> pending;
-  auto add_mean_check = [&](std::string name, CheckRole role, Family family, const MeanTest& m, double margin,
-                            std::string detail, bool inverted = false) {
-    Check c;
-    c.name = std::move(name);
-    c.role = role;
-    c.estimate = m.mean;
-    c.ci_low = m.ci_low;
-    c.ci_high = m.ci_high;
-    c.p_value = std::min(m.p_equivalent, m.p_beyond);
-    c.margin = margin;
-    c.detail = str_cat(detail, "; N = ", m.used, " pairs",
-                       m.excluded ? str_cat(", ", m.excluded, " with a dead network excluded") : "", "; SE ",
-                       format_sig(m.se, 3), "; p(equivalent) ", fmt_p(m.p_equivalent), ", p(beyond margin) ",
-                       fmt_p(m.p_beyond));
-    report.checks.push_back(c);
-    pending.push_back({report.checks.size() - 1, family, m.p_equivalent, m.p_beyond, m.excluded > 0, inverted});
-  };
-  auto add_trend_check = [&](std::string name, CheckRole role, Family family, const WidthTrend& t, std::string what) {
-    Check c;
-    c.name = std::move(name);
-    c.role = role;
-    boost::math::normal z;
-    const double q = boost::math::quantile(z, 1.0 - kAlpha);
-    c.estimate = t.slope;
-    c.ci_low = t.slope - q * t.slope_se;
-    c.ci_high = t.slope + q * t.slope_se;
-    c.p_value = std::min(t.p_equivalent, t.p_beyond);
-    c.margin = kMarginGap;
-    std::string per;
-    for (std::size_t i = 0; i < t.widths.size(); ++i) {
-      per += str_cat(i ? "; " : "", "n=", t.widths[i], ": ", format_sig(t.gaps[i].mean, 3), " ",
-                     interval(t.gaps[i].ci_low, t.gaps[i].ci_high, 3));
-    }
-    c.detail = str_cat(what, "; estimate: change of the L=", kFixedDepth,
-                       " log-norm gap per doubling of n (weighted LS, 90% interval); gaps: ", per,
-                       "; p(equivalent at every n >= 256) ", fmt_p(t.p_equivalent),
-                       ", p(beyond the margin at the largest n and diverging) ", fmt_p(t.p_beyond));
-    report.checks.push_back(c);
-    pending.push_back({report.checks.size() - 1, family, t.p_equivalent, t.p_beyond, t.any_excluded, false});
-  };
+  PendingChecks checks{report, {}};
 
   auto rate_of = [&](std::size_t i, Rule r) {
     return mean_test(rate_sample(curves[i], log_factor(r, settings[i], kPaperWidth), iid_curve), kMarginRate);
@@ -597,73 +258,64 @@ Report run(const ExperimentContext& ctx) {
   const WidthTrend control_trend = trend_test(widths, control_gaps);
   const WidthTrend reduction_trend = trend_test(widths, reduction_gaps);
 
-  const std::string rate_detail = str_cat("per-layer slope of log||J^B_l|| - log||J^iid_l|| over l = 1..", curve_depth,
-                                          ", n = 256, paired replicates");
-  const std::string gap_detail =
-      str_cat("log||J^B|| - log||J^iid|| at L = ", kFixedDepth, ", n = 256, paired replicates");
+  const std::string rate_detail = rate_detail_text(curve_depth);
+  const std::string gap_detail = gap_detail_text();
   // Claims: Thm 4.3 as printed (c = 2 and c = 3), and the three statements the paper makes about Fig. 3.
   for (std::size_t i = 0; i < settings.size(); ++i) {
     const std::string nm = setting_name(settings[i], kPaperWidth);
     const bool theorem_setting = settings[i].topr_c.has_value();
-    add_mean_check(theorem_setting ? str_cat("Thm 4.3 printed factor, ", nm, " (Fig. 3 lower left): same depth rate as iid")
-                                   : str_cat("Fig. 3 lower left: Thm 4.3 factor stable, ", nm, ": same depth rate as iid"),
-                   CheckRole::claim, Family::claim, rate_of(i, Rule::printed), kMarginRate, rate_detail);
+    checks.add_mean(theorem_setting ? str_cat("Thm 4.3 printed factor, ", nm, " (Fig. 3 lower left): same depth rate as iid")
+                                    : str_cat("Fig. 3 lower left: Thm 4.3 factor stable, ", nm, ": same depth rate as iid"),
+                    CheckRole::claim, Family::claim, rate_of(i, Rule::printed), kMarginRate, rate_detail);
   }
-  add_mean_check(str_cat("Thm 4.3 printed factor, c=2: same norm as iid at L=10"), CheckRole::claim, Family::claim,
-                 gap256_of(fixed256.topr, Rule::printed), kMarginGap, gap_detail);
-  add_mean_check(str_cat("Thm 4.3 printed factor, c=3: same norm as iid at L=10"), CheckRole::claim, Family::claim,
-                 gap256_of(fixed256_c3, Rule::printed), kMarginGap, gap_detail);
+  checks.add_mean(str_cat("Thm 4.3 printed factor, c=2: same norm as iid at L=10"), CheckRole::claim, Family::claim,
+                  gap256_of(fixed256.topr, Rule::printed), kMarginGap, gap_detail);
+  checks.add_mean(str_cat("Thm 4.3 printed factor, c=3: same norm as iid at L=10"), CheckRole::claim, Family::claim,
+                  gap256_of(fixed256_c3, Rule::printed), kMarginGap, gap_detail);
   const WidthTrend printed_trend = trend_of(Rule::printed);
-  add_trend_check("Thm 4.3 printed factor, c=2: gap -> 0 as n grows", CheckRole::claim, Family::claim, printed_trend,
-                  "r = floor(n log^2 n) at each n");
+  checks.add_trend("Thm 4.3 printed factor, c=2: gap -> 0 as n grows", CheckRole::claim, Family::claim, printed_trend,
+                   "r = floor(n log^2 n) at each n");
   for (std::size_t i = 0; i < settings.size(); ++i) {
     const std::string nm = setting_name(settings[i], kPaperWidth);
-    add_mean_check(str_cat("Fig. 3 upper left: no scaling is not stable, ", nm), CheckRole::claim, Family::claim,
-                   rate_of(i, Rule::none), kMarginRate,
-                   str_cat(rate_detail, "; the paper's statement is 'not the same rate': confirmed when the rate lies "
-                                        "beyond the margin"),
-                   true);
-    add_mean_check(str_cat("Fig. 3 upper right: (1-s)^{-1/2} is not stable, ", nm), CheckRole::claim, Family::claim,
-                   rate_of(i, Rule::inverse_sqrt), kMarginRate,
-                   str_cat(rate_detail, "; the paper's statement is 'not the same rate': confirmed when the rate lies "
-                                        "beyond the margin"),
-                   true);
+    checks.add_mean(str_cat("Fig. 3 upper left: no scaling is not stable, ", nm), CheckRole::claim, Family::claim,
+                    rate_of(i, Rule::none), kMarginRate,
+                    str_cat(rate_detail, "; the paper's statement is 'not the same rate': confirmed when the rate lies "
+                                         "beyond the margin"),
+                    true);
+    checks.add_mean(str_cat("Fig. 3 upper right: (1-s)^{-1/2} is not stable, ", nm), CheckRole::claim, Family::claim,
+                    rate_of(i, Rule::inverse_sqrt), kMarginRate,
+                    str_cat(rate_detail, "; the paper's statement is 'not the same rate': confirmed when the rate lies "
+                                         "beyond the margin"),
+                    true);
   }
   // The repair: the variance-matching factor at the implied t.
   for (std::size_t i = 0; i < settings.size(); ++i) {
-    add_mean_check(str_cat("repair (variance-matched), ", setting_name(settings[i], kPaperWidth), ": same depth rate as iid"),
-                   CheckRole::supporting, Family::supporting, rate_of(i, Rule::matched), kMarginRate, rate_detail);
+    checks.add_mean(str_cat("repair (variance-matched), ", setting_name(settings[i], kPaperWidth), ": same depth rate as iid"),
+                    CheckRole::supporting, Family::supporting, rate_of(i, Rule::matched), kMarginRate, rate_detail);
   }
-  add_mean_check("repair (variance-matched), c=2: same norm as iid at L=10", CheckRole::supporting, Family::supporting,
-                 gap256_of(fixed256.topr, Rule::matched), kMarginGap, gap_detail);
-  add_mean_check("repair (variance-matched), c=3: same norm as iid at L=10", CheckRole::supporting, Family::supporting,
-                 gap256_of(fixed256_c3, Rule::matched), kMarginGap, gap_detail);
+  checks.add_mean("repair (variance-matched), c=2: same norm as iid at L=10", CheckRole::supporting, Family::supporting,
+                  gap256_of(fixed256.topr, Rule::matched), kMarginGap, gap_detail);
+  checks.add_mean("repair (variance-matched), c=3: same norm as iid at L=10", CheckRole::supporting, Family::supporting,
+                  gap256_of(fixed256_c3, Rule::matched), kMarginGap, gap_detail);
   const WidthTrend matched_trend = trend_of(Rule::matched);
-  add_trend_check("repair (variance-matched), c=2: gap -> 0 as n grows", CheckRole::supporting, Family::supporting,
-                  matched_trend, "r = floor(n log^2 n) at each n");
-  add_mean_check("c=2, corrected asymptotic factor: same depth rate as iid", CheckRole::supporting, Family::supporting,
-                 rate_of(main_idx, Rule::corrected), kMarginRate, rate_detail);
-  add_mean_check("proof reduction, c=2: top-r network = threshold-model network at L=10", CheckRole::supporting,
-                 Family::supporting, reduction_gaps[static_cast<std::size_t>(&fixed256 - fixed.data())], kMarginGap,
-                 "log||J^{top-r}|| - log||J^{threshold at implied t}|| at L = 10, n = 256, same Gaussian weights; "
-                 "any common factor b cancels");
-  add_trend_check("proof reduction, c=2: top-r = threshold model as n grows", CheckRole::supporting, Family::supporting,
-                  reduction_trend, "top-r against the threshold model at the implied t, same Gaussian weights");
+  checks.add_trend("repair (variance-matched), c=2: gap -> 0 as n grows", CheckRole::supporting, Family::supporting,
+                   matched_trend, "r = floor(n log^2 n) at each n");
+  checks.add_mean("c=2, corrected asymptotic factor: same depth rate as iid", CheckRole::supporting, Family::supporting,
+                  rate_of(main_idx, Rule::corrected), kMarginRate, rate_detail);
+  checks.add_mean("proof reduction, c=2: top-r network = threshold-model network at L=10", CheckRole::supporting,
+                  Family::supporting, reduction_gaps[static_cast<std::size_t>(&fixed256 - fixed.data())], kMarginGap,
+                  "log||J^{top-r}|| - log||J^{threshold at implied t}|| at L = 10, n = 256, same Gaussian weights; "
+                  "any common factor b cancels");
+  checks.add_trend("proof reduction, c=2: top-r = threshold model as n grows", CheckRole::supporting, Family::supporting,
+                   reduction_trend, "top-r against the threshold model at the implied t, same Gaussian weights");
   // Controls.
-  add_mean_check("control: independent iid sample, same depth rate", CheckRole::positive_control, Family::control,
-                 mean_test(rate_sample(iid2_curve, 0.0, iid_curve), kMarginRate), kMarginRate,
-                 str_cat(rate_detail, " (two independent iid samples)"));
-  add_mean_check("control: independent iid sample, same norm at L=10", CheckRole::positive_control, Family::control,
-                 mean_test(gap_sample(fixed256.iid2, 0.0, fixed256.iid, kFixedDepth), kMarginGap), kMarginGap,
-                 str_cat(gap_detail, " (two independent iid samples)"));
-  add_trend_check("control: independent iid sample, gap -> 0 as n grows", CheckRole::positive_control, Family::control,
-                  control_trend, "two independent iid samples at each width");
-  add_mean_check("planted: c=2 without scaling, same norm at L=10", CheckRole::planted_violation, Family::control,
-                 gap256_of(fixed256.topr, Rule::none), kMarginGap,
-                 str_cat(gap_detail, "; S_n = ", format_sig(row_second_moment(Rule::none, topr_c(kMainC), kPaperWidth), 3)));
+  checks.add_iid_controls(iid_curve, iid2_curve, fixed256.iid, fixed256.iid2, control_trend, rate_detail, gap_detail);
+  checks.add_mean("planted: c=2 without scaling, same norm at L=10", CheckRole::planted_violation, Family::control,
+                  gap256_of(fixed256.topr, Rule::none), kMarginGap,
+                  str_cat(gap_detail, "; S_n = ", format_sig(row_second_moment(Rule::none, topr_c(kMainC), kPaperWidth), 3)));
   const WidthTrend none_trend = trend_of(Rule::none);
-  add_trend_check("planted: c=2 without scaling, gap -> 0 as n grows", CheckRole::planted_violation, Family::control,
-                  none_trend, "r = floor(n log^2 n), b = 1");
+  checks.add_trend("planted: c=2 without scaling, gap -> 0 as n grows", CheckRole::planted_violation, Family::control,
+                   none_trend, "r = floor(n log^2 n), b = 1");
 
   // Monte-Carlo S_n of the top-r mask with the variance-matching factor: TOST of S_n - 1 against
   // +-kMarginS at n = 256 (supporting family).
@@ -672,53 +324,17 @@ Report run(const ExperimentContext& ctx) {
     Sample s;
     for (double x : topr_sn(pw, Rule::matched)) s.values.push_back(x - 1.0);
     const MeanTest m = mean_test(s, kMarginS);
-    add_mean_check("top-r mask, variance-matching factor: S_n = 1 (Monte Carlo, n=256)", CheckRole::supporting,
-                   Family::supporting, m, kMarginS,
-                   str_cat("S_n - 1 for S_n = b^2 sum_ij w_ij^2 1{kept} / (2n), ", pw.samples.size(),
-                           " matrices (the factor is matched at the implied t, the mask keeps exactly r)"));
+    checks.add_mean("top-r mask, variance-matching factor: S_n = 1 (Monte Carlo, n=256)", CheckRole::supporting,
+                    Family::supporting, m, kMarginS,
+                    str_cat("S_n - 1 for S_n = b^2 sum_ij w_ij^2 1{kept} / (2n), ", pw.samples.size(),
+                            " matrices (the factor is matched at the implied t, the mask keeps exactly r)"));
   }
 
-  for (Family fam : {Family::claim, Family::supporting, Family::control}) {
-    std::vector<double> p;
-    std::vector<std::size_t> idx;
-    for (std::size_t k = 0; k < pending.size(); ++k) {
-      if (pending[k].family == fam) {
-        p.push_back(std::min(pending[k].p_equivalent, pending[k].p_beyond));
-        idx.push_back(k);
-      }
-    }
-    const std::vector<double> adj = fam == Family::control ? p : p_adjust_holm(p);
-    for (std::size_t j = 0; j < idx.size(); ++j) {
-      const Pending& pd = pending[idx[j]];
-      Check& c = report.checks[pd.check];
-      c.p_adjusted = adj[j];
-      const bool equivalent = pd.p_equivalent <= pd.p_beyond;
-      Verdict v = Verdict::inconclusive;
-      if (adj[j] < kAlpha) {
-        if (equivalent) {
-          v = pd.inverted ? Verdict::refuted : (pd.any_excluded ? Verdict::inconclusive : Verdict::confirmed);
-        } else {
-          v = pd.inverted ? Verdict::confirmed : Verdict::refuted;
-        }
-      }
-      c.verdict = v;
-    }
-  }
+  checks.decide();
 
   // Deterministic and regression checks.
-  {
-    Check c;
-    c.name = "scaling identity log||J^(b)_l|| = log||J^(1)_l|| + l log b";
-    c.role = CheckRole::supporting;
-    c.estimate = identity_worst;
-    c.margin = kIdentityTolerance;
-    c.verdict = identity_worst < kIdentityTolerance ? Verdict::confirmed : Verdict::refuted;
-    c.detail = str_cat("largest relative deviation over ", kIdentityReps, " replicates x ", curve_depth,
-                       " depths x 3 library scale rules (inverse-sqrt, theorem, variance-matched), c = 2, n = 256; "
-                       "deterministic, no test");
-    report.checks.push_back(c);
-  }
-  const std::vector<std::size_t> hyp_widths = {128, 256, 512, 1024, 4096, 16384, 65536, 1u << 20};
+  report.checks.push_back(identity_check(identity_worst_dev, curve_depth, ", c = 2"));
+  const std::vector<std::size_t> hyp_widths = hypothesis_widths();
   std::vector<double> hyp_x;
   std::vector<std::optional<double>> dev_printed, i_printed, i_matched;
   for (std::size_t n : hyp_widths) {
@@ -730,9 +346,6 @@ Report run(const ExperimentContext& ctx) {
   const auto tr_ii_printed = assess_trend("(ii) printed", Relation::to_zero, hyp_x, dev_printed, false);
   const auto tr_i_printed = assess_trend("(i) printed", Relation::to_zero, hyp_x, i_printed, false);
   const auto tr_i_matched = assess_trend("(i) matched", Relation::to_zero, hyp_x, i_matched, false);
-  auto trend_verdict = [](const Trend& t) {
-    return t.holds ? (*t.holds ? Verdict::confirmed : Verdict::refuted) : Verdict::inconclusive;
-  };
   {
     Check c;
     c.name = "Thm 3.1 (ii) with the printed factor, c=2: |S_n - 1| -> 0 (threshold model)";
@@ -841,39 +454,15 @@ Report run(const ExperimentContext& ctx) {
   }
   std::vector<std::vector<MeanTest>> rates(settings.size());
   {
-    Table t;
-    t.caption = str_cat("Depth curves at n = 256 (", curve_reps, " paired replicates, depth 1..", curve_depth,
-                        "): mean log||J_1|| and the per-layer rate against iid, each scale option");
-    t.header = {"setting", "rule", "b", "mean log||J|| at L=10", str_cat("at L=", curve_depth / 2),
-                str_cat("at L=", curve_depth), "rate vs iid (per layer)", "90% interval", "dead networks"};
-    auto mean_at = [](const Run& run, double log_b, std::size_t l) {
-      double s = 0.0;
-      std::size_t k = 0;
-      for (const auto& v : run.log_norm) {
-        if (std::isfinite(v[l - 1])) {
-          s += v[l - 1] + static_cast<double>(l) * log_b;
-          ++k;
-        }
-      }
-      return k ? s / static_cast<double>(k) : -std::numeric_limits<double>::infinity();
-    };
-    t.rows.push_back({"-", "iid", "-", format_fixed(mean_at(iid_curve, 0.0, 10), 3),
-                      format_fixed(mean_at(iid_curve, 0.0, curve_depth / 2), 3),
-                      format_fixed(mean_at(iid_curve, 0.0, curve_depth), 3), "0", "-", std::to_string(iid_curve.dead())});
-    const MeanTest ctl = mean_test(rate_sample(iid2_curve, 0.0, iid_curve), kMarginRate);
-    t.rows.push_back({"-", "iid (independent sample)", "-", format_fixed(mean_at(iid2_curve, 0.0, 10), 3),
-                      format_fixed(mean_at(iid2_curve, 0.0, curve_depth / 2), 3),
-                      format_fixed(mean_at(iid2_curve, 0.0, curve_depth), 3), format_sig(ctl.mean, 3),
-                      interval(ctl.ci_low, ctl.ci_high, 3), std::to_string(iid2_curve.dead())});
+    Table t = curve_table({"setting", "rule", "b"}, curve_reps, curve_depth);
+    add_iid_curve_rows(t, iid_curve, iid2_curve, curve_depth, {"-"});
     for (std::size_t i = 0; i < settings.size(); ++i) {
       for (Rule r : kRules) {
         const double lb = log_factor(r, settings[i], kPaperWidth);
         const MeanTest m = rate_of(i, r);
         rates[i].push_back(m);
-        t.rows.push_back({setting_name(settings[i], kPaperWidth), rule_name(r), format_sig(std::exp(lb), 4),
-                          format_fixed(mean_at(curves[i], lb, 10), 3), format_fixed(mean_at(curves[i], lb, curve_depth / 2), 3),
-                          format_fixed(mean_at(curves[i], lb, curve_depth), 3), format_sig(m.mean, 4),
-                          interval(m.ci_low, m.ci_high, 3), std::to_string(curves[i].dead())});
+        t.rows.push_back(curve_row({setting_name(settings[i], kPaperWidth), rule_name(r), format_sig(std::exp(lb), 4)},
+                                   curves[i], lb, curve_depth, format_sig(m.mean, 4), interval(m.ci_low, m.ci_high, 3)));
       }
     }
     report.tables.push_back(t);
@@ -887,21 +476,14 @@ Report run(const ExperimentContext& ctx) {
     for (std::size_t k = 0; k < fixed.size(); ++k) {
       const auto& w = fixed[k];
       auto cell = [&](Rule r) {
-        const MeanTest m = mean_test(gap_sample(w.topr, log_factor(r, w.topr.params, w.n), w.iid, kFixedDepth), kMarginGap);
-        return str_cat(format_sig(m.mean, 3), " ", interval(m.ci_low, m.ci_high, 3));
+        return gap_cell(mean_test(gap_sample(w.topr, log_factor(r, w.topr.params, w.n), w.iid, kFixedDepth), kMarginGap));
       };
       t.rows.push_back({std::to_string(w.n), std::to_string(w.iid.log_norm.size()), cell(Rule::printed), cell(Rule::matched),
-                        cell(Rule::corrected), cell(Rule::none), cell(Rule::inverse_sqrt),
-                        str_cat(format_sig(control_gaps[k].mean, 3), " ", interval(control_gaps[k].ci_low, control_gaps[k].ci_high, 3)),
-                        str_cat(format_sig(reduction_gaps[k].mean, 3), " ",
-                                interval(reduction_gaps[k].ci_low, reduction_gaps[k].ci_high, 3)),
-                        std::to_string(w.topr.dead())});
+                        cell(Rule::corrected), cell(Rule::none), cell(Rule::inverse_sqrt), gap_cell(control_gaps[k]),
+                        gap_cell(reduction_gaps[k]), std::to_string(w.topr.dead())});
     }
     {
-      auto cell = [&](Rule r) {
-        const MeanTest m = gap256_of(fixed256_c3, r);
-        return str_cat(format_sig(m.mean, 3), " ", interval(m.ci_low, m.ci_high, 3));
-      };
+      auto cell = [&](Rule r) { return gap_cell(gap256_of(fixed256_c3, r)); };
       t.rows.push_back({"256 (c=3)", std::to_string(fixed256_c3.log_norm.size()), cell(Rule::printed), cell(Rule::matched),
                         cell(Rule::corrected), cell(Rule::none), cell(Rule::inverse_sqrt), "-", "-",
                         std::to_string(fixed256_c3.dead())});
@@ -955,13 +537,10 @@ Report run(const ExperimentContext& ctx) {
   report.csv.header = {"run", "ensemble", "width", "depth", "replicate", "quantity", "value"};
   auto csv_run = [&](const Run& r) {
     const std::string ens = Ensemble(r.params).describe();
-    for (std::size_t rep = 0; rep < r.log_norm.size(); ++rep) {
-      for (std::size_t k = 0; k < r.log_norm[rep].size(); ++k) {
-        const std::size_t depth = r.prefix ? k + 1 : r.depth;
-        report.csv.add_row({r.part, ens, std::to_string(r.width), std::to_string(depth), std::to_string(rep),
-                            "log_norm_unscaled", csv_cell(r.log_norm[rep][k])});
-      }
-    }
+    for_each_log_norm(r, [&](std::size_t rep, std::size_t depth, double v) {
+      report.csv.add_row({r.part, ens, std::to_string(r.width), std::to_string(depth), std::to_string(rep),
+                          "log_norm_unscaled", csv_cell(v)});
+    });
   };
   csv_run(iid_curve);
   csv_run(iid2_curve);
@@ -989,9 +568,7 @@ Report run(const ExperimentContext& ctx) {
   }
 
   // --- figure ---------------------------------------------------------------------------------------
-  Figure fig;
-  fig.width_px = 1500;
-  fig.height_px = 950;
+  Figure fig = depth_panels_figure();
   fig.caption = str_cat(
       "As the paper's Fig. 3: geometric mean of ||J_1|| against depth at n = 256 (", curve_reps,
       " networks per curve), one panel per scale option, curves per sparsity (black: iid); lower middle: the scale "
@@ -999,28 +576,10 @@ Report run(const ExperimentContext& ctx) {
       "(c = 2) for the variance-matched factor, the independent iid control and top-r against the threshold model, with "
       "90% intervals (dashed: the margin ±log 1.1; the printed factor's gaps are in the tables)");
   {
-    auto& iid_rows = fig.block("iid");
-    for (std::size_t l = 1; l <= curve_depth; ++l) {
-      double s = 0.0;
-      for (const auto& v : iid_curve.log_norm) s += v[l - 1];
-      iid_rows.push_back({static_cast<double>(l), std::exp(s / static_cast<double>(iid_curve.log_norm.size()))});
-    }
+    add_iid_block(fig, iid_curve, curve_depth);
     for (std::size_t i = 0; i < settings.size(); ++i) {
-      auto& rows = fig.block(str_cat("s", i));
-      for (std::size_t l = 1; l <= curve_depth; ++l) {
-        double s = 0.0;
-        std::size_t k = 0;
-        for (const auto& v : curves[i].log_norm) {
-          if (std::isfinite(v[l - 1])) {
-            s += v[l - 1];
-            ++k;
-          }
-        }
-        const double base = k ? s / static_cast<double>(k) : -std::numeric_limits<double>::infinity();
-        std::vector<double> row = {static_cast<double>(l)};
-        for (Rule r : kRules) row.push_back(std::exp(base + static_cast<double>(l) * log_factor(r, settings[i], kPaperWidth)));
-        rows.push_back(row);
-      }
+      add_scaled_block(fig, str_cat("s", i), curves[i], curve_depth,
+                       [&](Rule r) { return log_factor(r, settings[i], kPaperWidth); });
     }
     auto& fac = fig.block("factors");
     for (int k = 5; k <= 99; ++k) {
@@ -1037,10 +596,7 @@ Report run(const ExperimentContext& ctx) {
                       control_gaps[k].ci_high, reduction_gaps[k].mean, reduction_gaps[k].ci_low, reduction_gaps[k].ci_high});
     }
   }
-  std::string script =
-      "set multiplot layout 2,3\n"
-      "set logscale y\nset format y '10^{%L}'\nset xlabel 'depth L'\nset ylabel '||J_1|| (geometric mean)'\n"
-      "set key left bottom font ',10'\n";
+  std::string script = kDepthPanelsPreamble;
   const char* panel_titles[] = {"no scaling (b = 1)", "b = (1 - s)^{-1/2}", "printed factor (Thm 4.3)", "variance-matched factor"};
   for (int col = 0; col < 4; ++col) {
     script += str_cat("set title '", panel_titles[col], "'\nplot $iid using 1:2 with lines lt 7 lw 2 title 'iid'");
@@ -1056,8 +612,9 @@ Report run(const ExperimentContext& ctx) {
       "$factors using 1:3 with lines lt 3 title 'printed (Thm 4.3)', $factors using 1:4 with lines lt 4 title "
       "'variance-matched', $factors using 1:5 with lines lt 5 title 'corrected asympt.'\n"
       "set title 'gap to iid at L = 10, c = 2'\nunset logscale y\nset format y '%g'\nset logscale x 2\nset format x '2^{%L}'\n"
-      "set xlabel 'width n'\nset ylabel 'log-norm gap'\nset key right bottom font ',10'\n"
-      "plot 0.0953 with lines lt 7 dt 2 title 'margin', -0.0953 with lines lt 7 dt 2 notitle, "
+      "set xlabel 'width n'\nset ylabel 'log-norm gap'\nset key right bottom font ',10'\n";
+  script += kGapMarginPlot;
+  script +=
       "$gaps using ($1*1.03):2:3:4 with yerrorlines lt 4 title 'variance-matched - iid', "
       "$gaps using 1:5:6:7 with yerrorlines lt 7 title 'iid - iid', "
       "$gaps using ($1/1.03):8:9:10 with yerrorlines lt 6 title 'top-r - threshold model'\n"
@@ -1074,19 +631,10 @@ Report run(const ExperimentContext& ctx) {
   const MeanTest pr = rates[main_idx][2], vm = rates[main_idx][3], none_r = rates[main_idx][0], inv = rates[main_idx][1];
   const MeanTest co = rates[main_idx][4];
   const MeanTest g_pr = gap256_of(fixed256.topr, Rule::printed), g_vm = gap256_of(fixed256.topr, Rule::matched);
-  auto verdict_of = [&](const std::string& prefix) {
-    bool all = true, any_ref = false;
-    for (const auto& c : report.checks) {
-      if (c.name.rfind(prefix, 0) != 0) continue;
-      all = all && c.verdict == Verdict::confirmed;
-      any_ref = any_ref || c.verdict == Verdict::refuted;
-    }
-    return any_ref ? Verdict::refuted : (all ? Verdict::confirmed : Verdict::inconclusive);
-  };
-  const Verdict repair = verdict_of("repair (variance-matched)");
-  const Verdict thm = verdict_of("Thm 4.3 printed factor");
-  const Verdict fig_ul = verdict_of("Fig. 3 upper left");
-  const Verdict fig_ur = verdict_of("Fig. 3 upper right");
+  const Verdict repair = verdict_of(report, "repair (variance-matched)");
+  const Verdict thm = verdict_of(report, "Thm 4.3 printed factor");
+  const Verdict fig_ul = verdict_of(report, "Fig. 3 upper left");
+  const Verdict fig_ur = verdict_of(report, "Fig. 3 upper right");
   const Verdict v = report.final_verdict();
 
   report.title = "top-r magnitude pruning with the printed factor (Thm 4.3, Fig. 3)";
@@ -1126,11 +674,7 @@ Report run(const ExperimentContext& ctx) {
       " of log‖J^B_l‖ − log‖J^iid_l‖, mean over networks; margin ±", kMarginRate, " per layer.\n"
       "- Statistic G (fixed depth): log‖J^B‖ − log‖J^iid‖ at L = ", kFixedDepth,
       "; margin ±log 1.1 = ±", format_sig(kMarginGap, 4), ". Separate runs of depth ", kFixedDepth, " at n ∈ {",
-      [&] {
-        std::string s;
-        for (std::size_t k = 0; k < widths.size(); ++k) s += str_cat(k ? ", " : "", widths[k], " (", fixed_reps(widths[k]), " pairs)");
-        return s;
-      }(),
+      widths_with_pairs(widths, fixed_reps),
       "}, c = 2, each also with the threshold model at the implied t on the same Gaussian weights.\n"
       "- Tests: TOST with a paired t reference (N − 1 df), α = ", kAlpha,
       ", and its complement (the mean lies beyond the margin on the side of the estimate); a check's p is the smaller "
@@ -1203,21 +747,8 @@ Report run(const ExperimentContext& ctx) {
       ", is below both and below 1.\n\n"
       "**The variance-matched repair: ", to_string(repair), ".** Rate against iid ", format_sig(vm.mean, 3), " ",
       interval(vm.ci_low, vm.ci_high, 3), " per layer (c = 2), gap at L = 10 ", format_sig(g_vm.mean, 3), " ",
-      interval(g_vm.ci_low, g_vm.ci_high, 3), " at n = 256; along n the gap at L = 10 is ", [&] {
-        std::string out;
-        for (std::size_t k = 0; k < matched_trend.widths.size(); ++k) {
-          out += str_cat(k ? ", " : "", format_sig(matched_trend.gaps[k].mean, 2), " (n = ", matched_trend.widths[k], ")");
-        }
-        const double z90 = boost::math::quantile(boost::math::normal(), 1.0 - kAlpha);
-        const double lo = matched_trend.slope - z90 * matched_trend.slope_se;
-        const double hi = matched_trend.slope + z90 * matched_trend.slope_se;
-        const bool positive = matched_trend.gaps.back().mean >= 0.0;
-        std::string how = "the data do not show whether the remaining gap closes";
-        if ((positive && hi < 0.0) || (!positive && lo > 0.0)) how = "the gap shrinks as n grows";
-        if ((positive && lo > 0.0) || (!positive && hi < 0.0)) how = "the gap grows with n, though it stays inside the margin";
-        return str_cat(out, ", a change of ", format_sig(matched_trend.slope, 2), " ", interval(lo, hi, 2),
-                       " per doubling of n (90%): ", how);
-      }(),
+      interval(g_vm.ci_low, g_vm.ci_high, 3), " at n = 256; along n the gap at L = 10 is ", trend_gaps_text(matched_trend),
+      trend_change_text(matched_trend, "the gap grows with n, though it stays inside the margin"),
       ". The corrected asymptotic "
       "factor (leading term only) is not accurate enough at n = 256: rate ", format_sig(co.mean, 3), " ",
       interval(co.ci_low, co.ci_high, 3), " per layer.\n\n"
@@ -1234,8 +765,8 @@ Report run(const ExperimentContext& ctx) {
                        " of the ", format_sig(r, 5), " kept entries on average, at most ", format_sig(mean_ci(maxrow)[0], 2),
                        " per row (the proof's bound is 4r/n = ", format_sig(4.0 * r / 256.0, 4), "), and ‖W ⊙ B' − W ⊙ B‖ is ",
                        format_sig(mean_ci(ratio)[0], 2), " of ‖W ⊙ B‖ (table 5; its trend in n: ",
-                       to_string(verdict_of("Thm 4.3 proof")), "). The networks built from the two masks: ",
-                       to_string(verdict_of("proof reduction")), " as equivalent at L = 10 (checks \"proof reduction\"). ");
+                       to_string(verdict_of(report, "Thm 4.3 proof")), "). The networks built from the two masks: ",
+                       to_string(verdict_of(report, "proof reduction")), " as equivalent at L = 10 (checks \"proof reduction\"). ");
       }(),
       "The proof bounds E‖M‖ with the printed "
       "factor b; with the variance-matching factor (b² of order n/log^{c+1} n) the same chain of bounds gives O(1) "
@@ -1262,11 +793,7 @@ Report run(const ExperimentContext& ctx) {
                        {"curve_reps", std::to_string(curve_reps)},
                        {"topr_c", "2,3"},
                        {"proof_reps", std::to_string(proof_reps)},
-                       {"widths", [&] {
-                          std::string s;
-                          for (std::size_t k = 0; k < widths.size(); ++k) s += str_cat(k ? "," : "", widths[k]);
-                          return s;
-                        }()},
+                       {"widths", join_widths(widths)},
                        {"input", "fashion-mnist"}};
   return report;
 }

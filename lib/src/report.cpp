@@ -165,6 +165,13 @@ void render_table(std::ostringstream& md, const Table& t) {
   md << "\n";
 }
 
+// A p-value for the Markdown table: below the smallest normal double it has underflowed, and
+// "0" would claim more than is known.
+std::string p_text(const std::optional<double>& p) {
+  if (p && *p < 2.2250738585072014e-308) return "< 1e-307";
+  return opt_sig(p, 3);
+}
+
 std::string upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -242,7 +249,7 @@ std::string render_markdown(const Report& report, const ExperimentContext& ctx, 
     std::string verdict = std::string(to_string(c.verdict));
     if (!c.behaved()) verdict += str_cat(" (EXPECTED ", to_string(*c.expected()), ")");
     checks.rows.push_back({c.name, std::string(to_string(c.role)), verdict, opt_sig(c.estimate), interval,
-                           opt_sig(c.p_value, 3), opt_sig(c.p_adjusted, 3), opt_sig(c.margin, 3), c.detail});
+                           p_text(c.p_value), p_text(c.p_adjusted), opt_sig(c.margin, 3), c.detail});
   }
   render_table(md, checks);
   md << "## 4. Figure\n\n";
