@@ -253,3 +253,22 @@ TEST(Writing, AFailedFigureLeavesPreviousReportsIntact) {
   EXPECT_THROW(write_report(sample_report(), other, RunInfo{}, dir), std::logic_error);
   fs::remove_all(dir);
 }
+
+TEST(MarginTest, ThreeWayDecision) {
+  // Inside the margin with a narrow interval: TOST confirms.
+  const MarginTest in = margin_test(0.01, 0.01, std::nullopt, 0.1);
+  EXPECT_TRUE(in.inside);
+  EXPECT_EQ(in.verdict, Verdict::confirmed);
+  // TOST p = P(Z >= (0.01 + 0.1) / 0.01) vs P(Z <= (0.01 - 0.1)/0.01): the larger is Phi(-9).
+  EXPECT_NEAR(in.p, 0.5 * std::erfc(9.0 / std::sqrt(2.0)), 1e-25);
+  EXPECT_NEAR(in.ci_low, 0.01 - 1.6448536269514722 * 0.01, 1e-12);
+  // Outside the margin by 3 standard errors: refuted, p = P(Z >= 3).
+  const MarginTest out = margin_test(-0.13, 0.01, std::nullopt, 0.1);
+  EXPECT_FALSE(out.inside);
+  EXPECT_EQ(out.verdict, Verdict::refuted);
+  EXPECT_NEAR(out.p, 0.5 * std::erfc(3.0 / std::sqrt(2.0)), 1e-15);
+  // Near the margin: neither.
+  EXPECT_EQ(margin_test(0.09, 0.05, 10.0, 0.1).verdict, Verdict::inconclusive);
+  EXPECT_EQ(margin_test(0.11, 0.05, 10.0, 0.1).verdict, Verdict::inconclusive);
+  EXPECT_THROW(margin_test(0.0, 0.0, std::nullopt, 0.1), std::invalid_argument);
+}

@@ -48,11 +48,7 @@ SettingResult simulate(const ExperimentContext& ctx, const Setting& s, std::size
   SettingResult out;
   out.setting = s;
   out.networks = networks;
-  MlpConfig config;
-  config.width = s.width;
-  config.depth = s.depth;
-  config.hidden = Ensemble(s.ensemble);
-  config.input = InputKind::fashion_mnist;
+  const MlpConfig config = mlp_config(s.width, s.depth, s.ensemble, InputKind::fashion_mnist);
   out.active = ctx.map_replicates<std::vector<std::uint32_t>>(s.name, networks, [&](std::size_t r) {
     Engine engine = ctx.engine(s.name, r);
     const Network net = sample_network(config, engine);

@@ -50,14 +50,7 @@ constexpr double kSigma2 = 2.0;  // the edge of chaos, as everywhere in sec. 2 o
 //    p < alpha (the 1 - 2 alpha interval lies entirely outside); inconclusive otherwise.
 // Claim checks use their Holm-adjusted p-value in place of p.
 // ---------------------------------------------------------------------------------------
-struct Equivalence {
-  double d = 0.0, se = 0.0;
-  std::optional<double> df;
-  double margin = 0.0;
-  double ci_low = 0.0, ci_high = 0.0;  // 1 - 2 alpha
-  double p = 1.0;                      // the p-value that decides (see above)
-  bool inside = false;                 // |d| <= margin
-};
+using Equivalence = MarginTest;
 
 double upper_tail(double x, std::optional<double> df) {
   if (df) return boost::math::cdf(boost::math::complement(boost::math::students_t(*df), x));
@@ -65,21 +58,7 @@ double upper_tail(double x, std::optional<double> df) {
 }
 
 Equivalence equivalence(double d, double se, std::optional<double> df, double margin) {
-  Equivalence e;
-  e.d = d;
-  e.se = se;
-  e.df = df;
-  e.margin = margin;
-  e.inside = std::abs(d) <= margin;
-  const EquivalenceTestResult t = tost_difference(d, se, -margin, margin, df, kAlpha);
-  e.ci_low = t.ci.low;
-  e.ci_high = t.ci.high;
-  if (e.inside) {
-    e.p = t.p_value;
-  } else {
-    e.p = upper_tail((std::abs(d) - margin) / se, df);
-  }
-  return e;
+  return margin_test(d, se, df, margin, kAlpha);
 }
 
 Verdict decide(double p, bool inside) {
@@ -111,12 +90,7 @@ EnsembleParams surrogate(double alpha) {
 }
 
 MlpConfig make_config(std::size_t n, std::size_t L, const EnsembleParams& e) {
-  MlpConfig c;
-  c.width = n;
-  c.depth = L;
-  c.hidden = Ensemble(e);
-  c.input = InputKind::fashion_mnist;
-  return c;
+  return mlp_config(n, L, e, InputKind::fashion_mnist);
 }
 
 double mean_active(const std::vector<double>& f, std::size_t L) {

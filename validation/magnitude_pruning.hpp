@@ -150,11 +150,7 @@ inline Run simulate(const ExperimentContext& ctx, const std::string& part, const
   run.depth = depth;
   run.params = params;
   run.prefix = prefix;
-  MlpConfig config;
-  config.width = width;
-  config.depth = depth;
-  config.hidden = Ensemble(params);
-  config.input = InputKind::fashion_mnist;
+  const MlpConfig config = mlp_config(width, depth, params, InputKind::fashion_mnist);
   SampleOptions options;
   options.prefix_norms = prefix;
   const std::string label = str_cat(part, " ", what);

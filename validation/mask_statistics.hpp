@@ -17,12 +17,7 @@ inline constexpr std::size_t kLayer = 10;       // l of sec. 6.1
 
 // ReLU MLP of eq. (1), no biases, with a Fashion-MNIST training image as input.
 inline MlpConfig config_for(std::size_t width, std::size_t depth, const EnsembleParams& p) {
-  MlpConfig c;
-  c.width = width;
-  c.depth = depth;
-  c.hidden = Ensemble(p);
-  c.input = InputKind::fashion_mnist;
-  return c;
+  return mlp_config(width, depth, p, InputKind::fashion_mnist);
 }
 
 inline EnsembleParams iid() { return EnsembleParams{}; }

@@ -57,11 +57,7 @@ inline EnsembleParams prune_params(double s, ScaleRule rule) {
 // One network of width n and the given depth, drawn from the stream (part, r).
 inline Chain sample_chain(const ExperimentContext& ctx, const std::string& part, std::size_t r, std::size_t n,
                           std::size_t depth, const EnsembleParams& params, bool prefix) {
-  MlpConfig config;
-  config.width = n;
-  config.depth = depth;
-  config.hidden = Ensemble(params);
-  config.input = InputKind::fashion_mnist;
+  const MlpConfig config = mlp_config(n, depth, params, InputKind::fashion_mnist);
   Engine engine = ctx.engine(part, r);
   SampleOptions options;
   options.prefix_norms = prefix;

@@ -70,30 +70,10 @@ constexpr double kPlantedSigma2 = 2.2;
 //    p < alpha (the 1 - 2 alpha interval lies entirely outside); inconclusive otherwise.
 // Claim checks use their Holm-adjusted p-value.
 // ---------------------------------------------------------------------------------------
-struct Equivalence {
-  double d = 0.0, se = 0.0;
-  std::optional<double> df;
-  double ci_low = 0.0, ci_high = 0.0;  // 1 - 2 alpha interval of d
-  double p = 1.0;
-  bool inside = false;
-};
-
-double upper_tail(double x, std::optional<double> df) {
-  if (df) return boost::math::cdf(boost::math::complement(boost::math::students_t(*df), x));
-  return boost::math::cdf(boost::math::complement(boost::math::normal(), x));
-}
+using Equivalence = MarginTest;
 
 Equivalence equivalence(double d, double se, std::optional<double> df, double margin) {
-  Equivalence e;
-  e.d = d;
-  e.se = se;
-  e.df = df;
-  e.inside = std::abs(d) <= margin;
-  const EquivalenceTestResult t = tost_difference(d, se, -margin, margin, df, kAlpha);
-  e.ci_low = t.ci.low;
-  e.ci_high = t.ci.high;
-  e.p = e.inside ? t.p_value : upper_tail((std::abs(d) - margin) / se, df);
-  return e;
+  return margin_test(d, se, df, margin, kAlpha);
 }
 
 Verdict decide(double p, bool inside) {

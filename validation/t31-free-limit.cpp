@@ -152,11 +152,7 @@ std::vector<double> positive_eigenvalues(const Network& net, const ForwardPass& 
 }
 
 Replicate sample_replicate(const Series& s, std::size_t n, Engine& engine) {
-  MlpConfig config;
-  config.width = n;
-  config.depth = s.depth;
-  config.input = InputKind::gaussian;
-  config.hidden = Ensemble(params_of(s.kind));
+  const MlpConfig config = mlp_config(n, s.depth, params_of(s.kind), InputKind::gaussian);
   const Network net = sample_network(config, engine);
   const ForwardPass pass = forward(net);
   Replicate out;

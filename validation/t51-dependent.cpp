@@ -95,12 +95,7 @@ EnsembleParams equicorrelated(double rho) {
   return p;
 }
 MlpConfig config(std::size_t width, std::size_t depth, const EnsembleParams& p) {
-  MlpConfig c;
-  c.width = width;
-  c.depth = depth;
-  c.hidden = Ensemble(p);
-  c.input = InputKind::fashion_mnist;
-  return c;
+  return mlp_config(width, depth, p, InputKind::fashion_mnist);
 }
 // The (A'1) bound of Thm 5.1 as the library evaluates it: the largest eta with
 // eta^2/(1+eta^2) <= n^{-3/2}/log n.

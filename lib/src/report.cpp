@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -102,6 +104,27 @@ std::size_t holm_adjust(std::vector<Check*> checks) {
   const auto adj = p_adjust_holm(p);
   for (std::size_t i = 0; i < with_p.size(); ++i) with_p[i]->p_adjusted = adj[i];
   return p.size();
+}
+
+MarginTest margin_test(double d, double se, std::optional<double> df, double margin, double alpha) {
+  MarginTest m;
+  m.d = d;
+  m.se = se;
+  m.df = df;
+  m.margin = margin;
+  m.inside = std::abs(d) <= margin;
+  const EquivalenceTestResult t = tost_difference(d, se, -margin, margin, df, alpha);
+  m.ci_low = t.ci.low;
+  m.ci_high = t.ci.high;
+  if (m.inside) {
+    m.p = t.p_value;
+  } else {
+    const double x = (std::abs(d) - margin) / se;
+    m.p = df ? boost::math::cdf(boost::math::complement(boost::math::students_t(*df), x))
+             : boost::math::cdf(boost::math::complement(boost::math::normal(), x));
+  }
+  if (m.p < alpha) m.verdict = m.inside ? Verdict::confirmed : Verdict::refuted;
+  return m;
 }
 
 // ---------------------------------------------------------------------------------------

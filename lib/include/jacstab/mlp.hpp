@@ -43,6 +43,18 @@ struct MlpConfig {
   void validate() const;
 };
 
+/// The configuration of a network with the given width, depth, hidden-layer ensemble and input
+/// (input_dim and output_dim keep their defaults).
+inline MlpConfig mlp_config(std::size_t width, std::size_t depth, const EnsembleParams& hidden,
+                            InputKind input = InputKind::gaussian) {
+  MlpConfig c;
+  c.width = width;
+  c.depth = depth;
+  c.hidden = Ensemble(hidden);
+  c.input = input;
+  return c;
+}
+
 using Mask = arma::Mat<std::uint8_t>;  ///< n x batch, 1 = active unit
 
 struct Network {

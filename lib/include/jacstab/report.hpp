@@ -159,6 +159,28 @@ struct ReportHeadline {
 };
 ReportHeadline read_report_headline(std::string_view json);
 
+/// A difference d between a measured quantity and its reference, with standard error se (and
+/// Student t degrees of freedom df; normal reference when empty), judged against a declared
+/// margin: when |d| <= margin, p is the TOST p-value of H0: |theta| >= margin, and the verdict
+/// is confirmed when p < alpha; when |d| > margin, p is the one-sided p-value of
+/// H0: |theta| <= margin, and the verdict is refuted when p < alpha; otherwise inconclusive.
+/// [ci_low, ci_high] is the 1 - 2 alpha interval d -+ q se, so confirmed means it lies inside
+/// the margin and refuted means it lies entirely outside.
+struct MarginTest {
+  double d = 0.0;
+  double se = 0.0;
+  std::optional<double> df;
+  double margin = 0.0;
+  double ci_low = 0.0;
+  double ci_high = 0.0;
+  double p = 1.0;
+  bool inside = false;
+  Verdict verdict = Verdict::inconclusive;
+};
+/// Throws std::invalid_argument on the conditions of tost_difference() (se > 0, margin > 0,
+/// finite d, 0 < alpha < 0.5).
+MarginTest margin_test(double d, double se, std::optional<double> df, double margin, double alpha = 0.05);
+
 /// Holm-adjusts the p-values of the given checks in place (p_adjusted), over those that have
 /// a p_value; returns the number adjusted.
 std::size_t holm_adjust(std::vector<Check*> checks);
