@@ -136,18 +136,8 @@ Check dispersion_check(const SettingResult& r) {
 }
 
 EnsembleParams iid() { return EnsembleParams{}; }
-EnsembleParams surrogate(double alpha) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::surrogate;
-  p.alpha = alpha;
-  return p;
-}
-EnsembleParams dependent(double eta) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::dependent;
-  p.eta = eta;
-  return p;
-}
+EnsembleParams surrogate(double alpha) { return surrogate_ensemble(alpha); }
+EnsembleParams dependent(double eta) { return dependent_ensemble(eta); }
 
 Report run(const ExperimentContext& ctx) {
   const std::size_t networks = ctx.pick<std::size_t>(200, 1000, 4000);

@@ -76,18 +76,8 @@ struct Pair {
   double active_x = 0.0, active_y = 0.0;  // mean active fraction of D_0..D_{L-1}
 };
 
-EnsembleParams iid() {
-  EnsembleParams p;
-  p.sigma2 = kSigma2;
-  return p;
-}
-EnsembleParams surrogate(double alpha) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::surrogate;
-  p.sigma2 = kSigma2;
-  p.alpha = alpha;
-  return p;
-}
+EnsembleParams iid() { return iid_ensemble(kSigma2); }
+EnsembleParams surrogate(double alpha) { return surrogate_ensemble(alpha, kSigma2); }
 
 MlpConfig make_config(std::size_t n, std::size_t L, const EnsembleParams& e) {
   return mlp_config(n, L, e, InputKind::fashion_mnist);

@@ -67,13 +67,7 @@ inline EnsembleParams with_scale(EnsembleParams p, ScaleRule scale) {
   p.scale = scale;
   return p;
 }
-inline EnsembleParams threshold_params(double t, ScaleRule scale = ScaleRule::none) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::magnitude_threshold;
-  p.threshold = t;
-  p.scale = scale;
-  return p;
-}
+inline EnsembleParams threshold_params(double t, ScaleRule scale = ScaleRule::none) { return threshold_ensemble(t, scale); }
 // The threshold t for which P(|w| <= t) = 1 - r/(n^2 + 1) of a top-r setting at width n.
 inline double implied_t(const EnsembleParams& p, std::size_t n) { return Ensemble(p).topr_threshold(n, n); }
 // The threshold of a magnitude setting: t itself, or the implied t of a top-r setting.

@@ -23,12 +23,7 @@ inline MlpConfig config_for(std::size_t width, std::size_t depth, const Ensemble
 inline EnsembleParams iid() { return EnsembleParams{}; }
 
 // Surrogate network: masks iid Bernoulli(alpha), drawn independently of the weights.
-inline EnsembleParams surrogate(double alpha) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::surrogate;
-  p.alpha = alpha;
-  return p;
-}
+inline EnsembleParams surrogate(double alpha) { return surrogate_ensemble(alpha); }
 
 // Dependent weights W_ind + eta w^k (one shared scalar per layer); eta = 0 gives iid().
 inline EnsembleParams dependent(double eta) {

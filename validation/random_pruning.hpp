@@ -39,20 +39,9 @@ struct Chain {
   double kept = 0.0;    // mean kept fraction of W_1..W_L
 };
 
-inline EnsembleParams iid_params() {
-  EnsembleParams p;
-  p.sigma2 = kSigma2;
-  return p;
-}
+inline EnsembleParams iid_params() { return iid_ensemble(kSigma2); }
 
-inline EnsembleParams prune_params(double s, ScaleRule rule) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::random_prune;
-  p.sigma2 = kSigma2;
-  p.sparsity = s;
-  p.scale = rule;
-  return p;
-}
+inline EnsembleParams prune_params(double s, ScaleRule rule) { return random_prune_ensemble(s, rule, kSigma2); }
 
 // One network of width n and the given depth, drawn from the stream (part, r).
 inline Chain sample_chain(const ExperimentContext& ctx, const std::string& part, std::size_t r, std::size_t n,

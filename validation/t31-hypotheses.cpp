@@ -300,45 +300,12 @@ std::string opt_text(const std::optional<double>& v, int digits = 4) {
 // --- ensembles -----------------------------------------------------------------------------
 
 EnsembleParams iid() { return EnsembleParams{}; }
-EnsembleParams surrogate_half() {
-  EnsembleParams p;
-  p.kind = EnsembleKind::surrogate;
-  p.alpha = 0.5;
-  return p;
-}
-EnsembleParams random_prune(double s, ScaleRule scale) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::random_prune;
-  p.sparsity = s;
-  p.scale = scale;
-  return p;
-}
-EnsembleParams threshold(double t, ScaleRule scale) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::magnitude_threshold;
-  p.threshold = t;
-  p.scale = scale;
-  return p;
-}
-EnsembleParams topr(double c, ScaleRule scale) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::magnitude_topr;
-  p.topr_c = c;
-  p.scale = scale;
-  return p;
-}
-EnsembleParams dependent(double eta) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::dependent;
-  p.eta = eta;
-  return p;
-}
-EnsembleParams equicorrelated(double rho) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::equicorrelated;
-  p.rho = rho;
-  return p;
-}
+EnsembleParams surrogate_half() { return surrogate_ensemble(0.5); }
+EnsembleParams random_prune(double s, ScaleRule scale) { return random_prune_ensemble(s, scale); }
+EnsembleParams threshold(double t, ScaleRule scale) { return threshold_ensemble(t, scale); }
+EnsembleParams topr(double c, ScaleRule scale) { return topr_ensemble(c, scale); }
+EnsembleParams dependent(double eta) { return dependent_ensemble(eta); }
+EnsembleParams equicorrelated(double rho) { return equicorrelated_ensemble(rho); }
 double corr_bound(double n) { return std::pow(n, -1.5) / std::log(n); }
 double eta_corr(double eta) { return eta * eta / (1.0 + eta * eta); }
 // Thm 4.2's admissible threshold with c = 8 > 7: t_n = sqrt((4 log n - 8 log log n)/n).

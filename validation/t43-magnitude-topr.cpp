@@ -58,20 +58,8 @@ constexpr double kMarginS = 0.01;
 // Settings and scale options
 // ---------------------------------------------------------------------------------------
 
-EnsembleParams topr_c(double c, ScaleRule scale = ScaleRule::none) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::magnitude_topr;
-  p.topr_c = c;
-  p.scale = scale;
-  return p;
-}
-EnsembleParams topr_s(double s, ScaleRule scale = ScaleRule::none) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::magnitude_topr;
-  p.sparsity = s;
-  p.scale = scale;
-  return p;
-}
+EnsembleParams topr_c(double c, ScaleRule scale = ScaleRule::none) { return topr_ensemble(c, scale); }
+EnsembleParams topr_s(double s, ScaleRule scale = ScaleRule::none) { return topr_sparsity_ensemble(s, scale); }
 std::string setting_name(const EnsembleParams& p, std::size_t n) {
   if (p.topr_c) {
     const Ensemble e(p);

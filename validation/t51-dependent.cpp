@@ -80,20 +80,8 @@ std::string interval(double lo, double hi, int digits = 3) {
   return str_cat("[", format_sig(lo, digits), ", ", format_sig(hi, digits), "]");
 }
 
-EnsembleParams dependent(double eta) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::dependent;
-  p.sigma2 = kSigma2;
-  p.eta = eta;
-  return p;
-}
-EnsembleParams equicorrelated(double rho) {
-  EnsembleParams p;
-  p.kind = EnsembleKind::equicorrelated;
-  p.sigma2 = kSigma2;
-  p.rho = rho;
-  return p;
-}
+EnsembleParams dependent(double eta) { return dependent_ensemble(eta, kSigma2); }
+EnsembleParams equicorrelated(double rho) { return equicorrelated_ensemble(rho, kSigma2); }
 MlpConfig config(std::size_t width, std::size_t depth, const EnsembleParams& p) {
   return mlp_config(width, depth, p, InputKind::fashion_mnist);
 }

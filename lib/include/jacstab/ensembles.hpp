@@ -58,6 +58,65 @@ struct EnsembleParams {
   double alpha = 0.5;         ///< alpha in [0, 1]: surrogate mask probability
 };
 
+/// Named constructors for the ensembles of the paper; sigma2 = 2 (the edge of chaos) unless
+/// given. The result is validated only when an Ensemble is built from it.
+inline EnsembleParams iid_ensemble(double sigma2 = 2.0) {
+  EnsembleParams p;
+  p.sigma2 = sigma2;
+  return p;
+}
+/// Approx. 2.1's surrogate: iid weights, masks iid Bernoulli(alpha).
+inline EnsembleParams surrogate_ensemble(double alpha, double sigma2 = 2.0) {
+  EnsembleParams p = iid_ensemble(sigma2);
+  p.kind = EnsembleKind::surrogate;
+  p.alpha = alpha;
+  return p;
+}
+inline EnsembleParams random_prune_ensemble(double sparsity, ScaleRule scale = ScaleRule::none,
+                                            double sigma2 = 2.0) {
+  EnsembleParams p = iid_ensemble(sigma2);
+  p.kind = EnsembleKind::random_prune;
+  p.sparsity = sparsity;
+  p.scale = scale;
+  return p;
+}
+inline EnsembleParams threshold_ensemble(double t, ScaleRule scale = ScaleRule::none, double sigma2 = 2.0) {
+  EnsembleParams p = iid_ensemble(sigma2);
+  p.kind = EnsembleKind::magnitude_threshold;
+  p.threshold = t;
+  p.scale = scale;
+  return p;
+}
+/// Top-r pruning keeping r = floor(n log^c n) entries.
+inline EnsembleParams topr_ensemble(double c, ScaleRule scale = ScaleRule::none, double sigma2 = 2.0) {
+  EnsembleParams p = iid_ensemble(sigma2);
+  p.kind = EnsembleKind::magnitude_topr;
+  p.topr_c = c;
+  p.scale = scale;
+  return p;
+}
+/// Top-r pruning at sparsity s.
+inline EnsembleParams topr_sparsity_ensemble(double sparsity, ScaleRule scale = ScaleRule::none,
+                                             double sigma2 = 2.0) {
+  EnsembleParams p = iid_ensemble(sigma2);
+  p.kind = EnsembleKind::magnitude_topr;
+  p.sparsity = sparsity;
+  p.scale = scale;
+  return p;
+}
+inline EnsembleParams dependent_ensemble(double eta, double sigma2 = 2.0) {
+  EnsembleParams p = iid_ensemble(sigma2);
+  p.kind = EnsembleKind::dependent;
+  p.eta = eta;
+  return p;
+}
+inline EnsembleParams equicorrelated_ensemble(double rho, double sigma2 = 2.0) {
+  EnsembleParams p = iid_ensemble(sigma2);
+  p.kind = EnsembleKind::equicorrelated;
+  p.rho = rho;
+  return p;
+}
+
 /// One sampled weight matrix.
 struct LayerSample {
   arma::mat weights;                          ///< after pruning and scaling
