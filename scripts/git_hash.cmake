@@ -5,7 +5,9 @@ execute_process(COMMAND git rev-parse --short=12 HEAD WORKING_DIRECTORY ${SRC}
 if(NOT rc EQUAL 0 OR NOT hash)
   set(hash "unknown")
 else()
-  execute_process(COMMAND git status --porcelain --untracked-files=no WORKING_DIRECTORY ${SRC}
+  # reports/ holds generated output (the main job rewrites it), so it does not make the source
+  # tree dirty.
+  execute_process(COMMAND git status --porcelain --untracked-files=no -- . ":(exclude)reports" WORKING_DIRECTORY ${SRC}
     OUTPUT_VARIABLE dirty OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
   if(dirty)
     set(hash "${hash}-dirty")
