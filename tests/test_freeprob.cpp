@@ -277,6 +277,21 @@ TEST(SpectralCdf, MatchesQuadratureOfTheDensity) {
   }
 }
 
+// The unmasked one-layer law: W W^T with W n x n of variance sigma2/n, the Marchenko-Pastur law
+// of ratio 1 scaled by sigma2, with density sqrt((4 sigma2 - x)/x) / (2 pi sigma2) on
+// (0, 4 sigma2). With x = 4 sigma2 sin^2(theta): F(x) = (2 theta + sin 2 theta) / pi. Its
+// x^{-1/2} singularity stops the continuation near 1e-15 lambda_+, so the grid ends higher.
+TEST(SpectralCdf, UnmaskedOneLayerLawIsMarchenkoPasturOfRatioOne) {
+  const double sigma2 = 2.0;
+  const auto lim = JacobianLimit::constant(1, sigma2, 1.0);
+  const SpectralCdf cdf(lim);
+  for (double x : {1e-6, 1e-3, 0.1, 1.0, 4.0, 7.0, 7.99}) {
+    const double theta = std::asin(std::sqrt(x / (4.0 * sigma2)));
+    EXPECT_NEAR(cdf(x), (2.0 * theta + std::sin(2.0 * theta)) / M_PI, 2e-5) << x;
+  }
+  EXPECT_NEAR(cdf.tabulated_mass(), 1.0, 1e-4);
+}
+
 TEST(SpectralCdf, IsADistributionFunction) {
   for (const auto& lim : {JacobianLimit::constant(10, 2.0, 0.5), JacobianLimit({1.5, 3.0, 2.0}, {0.3, 0.7, 1.0}),
                           JacobianLimit::constant(5, 1.0, 1.0)}) {

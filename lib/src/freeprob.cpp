@@ -415,19 +415,32 @@ SpectralCdf::SpectralCdf(const JacobianLimit& limit, std::size_t points_per_deca
   // edge (the density vanishes like sqrt(1 - t), so rho dx ~ u^2 du is smooth in u), then t
   // log-spaced from 3/4 down to kSmallest (rho x is smooth in log t, including the
   // x^{-a} singularities at 0 of unmasked products).
-  constexpr double kSmallest = 1e-15;
+  // The grid reaches down to t = 1e-15; where the continuation cannot follow the root that
+  // far into an integrable singularity at 0 (it fails near t = 1e-15 for the unmasked
+  // one-layer law, the Marchenko-Pastur law of ratio 1), it stops 3 decades higher, up to
+  // t = 1e-6. F on the grid is unaffected (it uses the exact total mass); below the grid F is
+  // interpolated from the atom.
   const std::size_t edge_points = 4 * points_per_decade;
   std::vector<double> t;
-  for (std::size_t i = 1; i <= edge_points; ++i) {
-    const double u = 0.5 * static_cast<double>(i) / static_cast<double>(edge_points);
-    t.push_back(1.0 - u * u);
+  std::vector<double> d;
+  for (double smallest = 1e-15;; smallest *= 1e3) {
+    t.clear();
+    for (std::size_t i = 1; i <= edge_points; ++i) {
+      const double u = 0.5 * static_cast<double>(i) / static_cast<double>(edge_points);
+      t.push_back(1.0 - u * u);
+    }
+    const double decades = -std::log10(smallest / 0.75);
+    const auto log_points = static_cast<std::size_t>(std::ceil(decades * static_cast<double>(points_per_decade)));
+    for (std::size_t i = 1; i <= log_points; ++i) {
+      t.push_back(0.75 * std::pow(smallest / 0.75, static_cast<double>(i) / static_cast<double>(log_points)));
+    }
+    try {
+      d = limit.density_descending(t);
+      break;
+    } catch (const std::runtime_error&) {
+      if (smallest >= 1e-6) throw;
+    }
   }
-  const double decades = -std::log10(kSmallest / 0.75);
-  const auto log_points = static_cast<std::size_t>(std::ceil(decades * static_cast<double>(points_per_decade)));
-  for (std::size_t i = 1; i <= log_points; ++i) {
-    t.push_back(0.75 * std::pow(kSmallest / 0.75, static_cast<double>(i) / static_cast<double>(log_points)));
-  }
-  const std::vector<double> d = limit.density_descending(t);
   // Trapezoid rule for the mass above each grid point, in u on the edge part and in log t on
   // the rest: tail[i] = integral_{t_i}^{1} rho(lambda t) lambda dt.
   std::vector<double> tail(t.size(), 0.0);

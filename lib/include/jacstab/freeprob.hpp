@@ -121,7 +121,8 @@ class JacobianLimit {
 /// The distribution function F(x) = mu([0, x]) of the limiting law of J J^T (atom at 0
 /// included), for Kolmogorov-Smirnov comparisons with finite-width spectra.
 ///
-/// The density is tabulated on t = x / lambda_+ in (1e-15, 1): t = 1 - u^2 with u uniform
+/// The density is tabulated on t = x / lambda_+ in (1e-15, 1) (the lower end raised by
+/// factors of 1000, up to 1e-6, where the continuation cannot reach 1e-15): t = 1 - u^2 with u uniform
 /// near the edge (where the density vanishes like a square root), then log-spaced (where the
 /// density of unmasked products has an integrable singularity x^{-L/(L+1)} at 0). The mass
 /// above each grid point is integrated by the trapezoid rule in u and in log t, and
