@@ -13,6 +13,7 @@
 
 #include "jacstab/experiment.hpp"
 #include "jacstab/report.hpp"
+#include "jacstab/stats.hpp"
 
 namespace fs = std::filesystem;
 using namespace jacstab;
@@ -271,4 +272,11 @@ TEST(MarginTest, ThreeWayDecision) {
   EXPECT_EQ(margin_test(0.09, 0.05, 10.0, 0.1).verdict, Verdict::inconclusive);
   EXPECT_EQ(margin_test(0.11, 0.05, 10.0, 0.1).verdict, Verdict::inconclusive);
   EXPECT_THROW(margin_test(0.0, 0.0, std::nullopt, 0.1), std::invalid_argument);
+  // The rule on its own, as used with Holm-adjusted p-values.
+  EXPECT_EQ(margin_verdict(0.01, true), Verdict::confirmed);
+  EXPECT_EQ(margin_verdict(0.01, false), Verdict::refuted);
+  EXPECT_EQ(margin_verdict(0.05, false), Verdict::inconclusive);
+  // Tail probabilities: qnorm(0.975) and qt(0.975, 10) in R.
+  EXPECT_NEAR(t_or_normal_sf(1.959963984540054), 0.025, 1e-15);
+  EXPECT_NEAR(t_or_normal_sf(2.228138851986274, 10.0), 0.025, 1e-14);
 }

@@ -52,19 +52,12 @@ constexpr double kSigma2 = 2.0;  // the edge of chaos, as everywhere in sec. 2 o
 // ---------------------------------------------------------------------------------------
 using Equivalence = MarginTest;
 
-double upper_tail(double x, std::optional<double> df) {
-  if (df) return boost::math::cdf(boost::math::complement(boost::math::students_t(*df), x));
-  return boost::math::cdf(boost::math::complement(boost::math::normal(), x));
-}
 
 Equivalence equivalence(double d, double se, std::optional<double> df, double margin) {
   return margin_test(d, se, df, margin, kAlpha);
 }
 
-Verdict decide(double p, bool inside) {
-  if (p >= kAlpha) return Verdict::inconclusive;
-  return inside ? Verdict::confirmed : Verdict::refuted;
-}
+Verdict decide(double p, bool inside) { return margin_verdict(p, inside, kAlpha); }
 
 // ---------------------------------------------------------------------------------------
 // Sampling
@@ -585,7 +578,7 @@ Report run(const ExperimentContext& ctx) {
   // Is any difference at all detectable? Two-sided t tests of R = 1 per cell, Holm over cells.
   std::vector<double> point_p;
   for (const auto& c : cells) {
-    point_p.push_back(std::min(1.0, 2.0 * upper_tail(std::abs(c.log_ratio) / c.se_log_ratio,
+    point_p.push_back(std::min(1.0, 2.0 * t_or_normal_sf(std::abs(c.log_ratio) / c.se_log_ratio,
                                                      static_cast<double>(c.pairs.size() - 1))));
   }
   const std::vector<double> point_adj = p_adjust_holm(point_p);

@@ -76,10 +76,7 @@ Equivalence equivalence(double d, double se, std::optional<double> df, double ma
   return margin_test(d, se, df, margin, kAlpha);
 }
 
-Verdict decide(double p, bool inside) {
-  if (p >= kAlpha) return Verdict::inconclusive;
-  return inside ? Verdict::confirmed : Verdict::refuted;
-}
+Verdict decide(double p, bool inside) { return margin_verdict(p, inside, kAlpha); }
 
 // ---------------------------------------------------------------------------------------
 // Sampling: one chain per run, the norm of every prefix depth 1..L.

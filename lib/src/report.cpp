@@ -3,8 +3,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <boost/math/distributions/normal.hpp>
-#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -106,6 +104,11 @@ std::size_t holm_adjust(std::vector<Check*> checks) {
   return p.size();
 }
 
+Verdict margin_verdict(double p, bool inside, double alpha) {
+  if (!(p < alpha)) return Verdict::inconclusive;
+  return inside ? Verdict::confirmed : Verdict::refuted;
+}
+
 MarginTest margin_test(double d, double se, std::optional<double> df, double margin, double alpha) {
   MarginTest m;
   m.d = d;
@@ -116,14 +119,8 @@ MarginTest margin_test(double d, double se, std::optional<double> df, double mar
   const EquivalenceTestResult t = tost_difference(d, se, -margin, margin, df, alpha);
   m.ci_low = t.ci.low;
   m.ci_high = t.ci.high;
-  if (m.inside) {
-    m.p = t.p_value;
-  } else {
-    const double x = (std::abs(d) - margin) / se;
-    m.p = df ? boost::math::cdf(boost::math::complement(boost::math::students_t(*df), x))
-             : boost::math::cdf(boost::math::complement(boost::math::normal(), x));
-  }
-  if (m.p < alpha) m.verdict = m.inside ? Verdict::confirmed : Verdict::refuted;
+  m.p = m.inside ? t.p_value : t_or_normal_sf((std::abs(d) - margin) / se, df);
+  m.verdict = margin_verdict(m.p, m.inside, alpha);
   return m;
 }
 

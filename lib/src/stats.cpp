@@ -1501,6 +1501,11 @@ double quantile7_sorted(const std::vector<double>& x, double p) {
 
 }  // namespace
 
+double t_or_normal_sf(double x, std::optional<double> df) {
+  if (df) return boost::math::cdf(boost::math::complement(boost::math::students_t_distribution<double>(*df), x));
+  return boost::math::cdf(boost::math::complement(boost::math::normal_distribution<double>(), x));
+}
+
 double sample_quantile(std::span<const double> sample, double probability) {
   constexpr std::string_view fn = "sample_quantile";
   detail::require_nonempty(fn, "sample", sample);

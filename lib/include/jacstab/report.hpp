@@ -177,6 +177,9 @@ struct MarginTest {
   bool inside = false;
   Verdict verdict = Verdict::inconclusive;
 };
+/// The verdict rule of MarginTest for a p-value (raw, or adjusted for multiplicity) and the
+/// side of the margin the estimate lies on.
+Verdict margin_verdict(double p, bool inside, double alpha = 0.05);
 /// Throws std::invalid_argument on the conditions of tost_difference() (se > 0, margin > 0,
 /// finite d, 0 < alpha < 0.5).
 MarginTest margin_test(double d, double se, std::optional<double> df, double margin, double alpha = 0.05);

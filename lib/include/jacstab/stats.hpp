@@ -377,6 +377,11 @@ struct EquivalenceTestResult {
   ConfidenceInterval ci;  ///< (1 - 2 alpha) interval, ci.level = 1 - 2 alpha
 };
 
+/// Upper-tail probability P(T >= x) of Student's t with `df` degrees of freedom, or of the
+/// standard normal when `df` is empty (Boost's complements, so small values keep their
+/// relative accuracy).
+double t_or_normal_sf(double x, std::optional<double> df = std::nullopt);
+
 /// TOST for an estimate with known standard error: Student t reference with `df` degrees of
 /// freedom if given, normal otherwise. Throws std::invalid_argument unless estimate is
 /// finite, standard_error > 0 and finite, lower_margin < upper_margin (both finite), df
