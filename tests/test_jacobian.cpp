@@ -567,6 +567,52 @@ TEST(PrefixNorms, EqualNormsOfSeparatelyBuiltShallowerNetworks) {
   RecordProperty("dead_prefixes", dead);
 }
 
+// Norms at a few listed depths: each equals the norm of the separately built shallower
+// network (dense reference), the full-depth norm equals a run without the list, the product
+// handed to on_depth carries the norm (||P|| 2^log2 = ||J_l||), and invalid lists are refused.
+TEST(NormDepths, EqualNormsOfShallowerNetworksAndLeaveTheFullDepthUnchanged) {
+  const std::size_t n = 40, L = 12;
+  const std::vector<std::size_t> depths = {1, 4, 5, 11, 12};
+  for (std::uint64_t r = 0; r < 3; ++r) {
+    const MlpConfig config = make_config(n, L, iid(2.0));
+    Engine e = stream(kSeed, "test_jacobian/norm-depths", r);
+    Engine e_fast = e, e_plain = e;
+    const Network net = sample_network(config, e);
+    const ForwardPass pass = forward(net);
+    SampleOptions opt;
+    opt.norm_depths = depths;
+    std::vector<std::size_t> seen;
+    std::vector<double> callback_log_norm;
+    opt.on_depth = [&](std::size_t l, const arma::mat& p, int log2) {
+      seen.push_back(l);
+      EXPECT_EQ(p.n_rows, n);
+      callback_log_norm.push_back(std::log(spectral_norm_exact(p).norm) + std::numbers::ln2 * log2);
+    };
+    const SampleRecord rec = sample_jacobian_norm(config, e_fast, opt);
+    const SampleRecord plain = sample_jacobian_norm(config, e_plain);
+    ASSERT_EQ(rec.at_depths.size(), depths.size());
+    ASSERT_EQ(seen, depths);
+    for (std::size_t i = 0; i < depths.size(); ++i) {
+      SCOPED_TRACE("replicate " + std::to_string(r) + " depth " + std::to_string(depths[i]));
+      const Network shallow = truncated(net, depths[i]);
+      const ForwardPass sp = forward(shallow);
+      const double expected = std::log(spectral_norm_exact(jacobian_reference(shallow, sp)).norm);
+      EXPECT_TRUE(LogNearAbs(expected, rec.at_depths[i].log_norm, 1e-9));
+      EXPECT_TRUE(LogNearAbs(expected, callback_log_norm[i], 1e-10));
+    }
+    EXPECT_EQ(rec.at_depths.back().log_norm, rec.norm.log_norm);
+    EXPECT_TRUE(LogNearAbs(plain.norm.log_norm, rec.norm.log_norm, 1e-12));
+    EXPECT_EQ(plain.active_fraction, rec.active_fraction);
+  }
+  const MlpConfig config = make_config(8, 3, iid(2.0));
+  for (const std::vector<std::size_t>& bad : {std::vector<std::size_t>{0}, {4}, {2, 2}, {3, 1}}) {
+    SampleOptions opt;
+    opt.norm_depths = bad;
+    Engine e = stream(kSeed, "test_jacobian/norm-depths-bad", 0);
+    EXPECT_THROW(sample_jacobian_norm(config, e, opt), std::invalid_argument);
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // The streaming fast path against the network path
 // ---------------------------------------------------------------------------------------

@@ -481,6 +481,56 @@ TEST(LinearRegression, MatchesRLm) {
   }
 }
 
+// Reference values from R 4.2.2:
+//   x <- c(1, 2, 3, 4, 5, 6); y <- c(1.2, 1.9, 3.2, 3.8, 5.3, 5.9); w <- c(1, 4, 0.5, 2, 3, 0.25)
+//   fit <- lm(y ~ x, weights = w); s <- summary(fit)
+//   sprintf("%.17g", c(coef(fit), s$coefficients[, 2], s$sigma, s$r.squared, confint(fit, "x", 0.95)))
+//   n <- c(64, 128, 256, 512, 1024); e <- c(0.101, 0.0652, 0.0398, 0.0261, 0.0160)
+//   se <- c(0.004, 0.003, 0.002, 0.0025, 0.003)
+//   fit <- lm(log(e) ~ log(n), weights = 1 / (se / e)^2)
+//   sprintf("%.17g", c(-coef(fit)[2], exp(coef(fit)[1]), summary(fit)$coefficients[2, 2],
+//                      -rev(confint(fit, 2, 0.9))))
+TEST(WeightedLinearRegression, MatchesRLmWithWeights) {
+  const std::vector<double> x{1, 2, 3, 4, 5, 6}, y{1.2, 1.9, 3.2, 3.8, 5.3, 5.9},
+      w{1, 4, 0.5, 2, 3, 0.25};
+  const auto res = jacstab::weighted_linear_regression(x, y, w);
+  const double tol = 1e-13;
+  EXPECT_TRUE(near(res.intercept, -0.13506172839506048, tol));
+  EXPECT_TRUE(near(res.slope, 1.0521975308641973, tol));
+  EXPECT_TRUE(near(res.se_intercept, 0.22574721394284575, tol));
+  EXPECT_TRUE(near(res.se_slope, 0.063121205166613584, tol));
+  EXPECT_TRUE(near(res.residual_sd, 0.30629405704766166, tol));
+  ASSERT_TRUE(res.r_squared);
+  EXPECT_TRUE(near(*res.r_squared, 0.98580913600549891, tol));
+  EXPECT_TRUE(near(res.slope_ci.low, 0.87694496974516734, tol));
+  EXPECT_TRUE(near(res.slope_ci.high, 1.2274500919832272, tol));
+  // Unit weights give exactly the unweighted fit.
+  const auto plain = jacstab::linear_regression(x, y);
+  const auto ones = jacstab::weighted_linear_regression(x, y, std::vector<double>(6, 1.0));
+  EXPECT_EQ(plain.slope, ones.slope);
+  EXPECT_EQ(plain.se_slope, ones.se_slope);
+  // Scaling every weight by a constant changes nothing but rounding.
+  std::vector<double> w7 = w;
+  for (double& v : w7) v *= 7.0;
+  EXPECT_TRUE(near(jacstab::weighted_linear_regression(x, y, w7).se_slope, res.se_slope, 1e-14));
+
+  const std::vector<double> n{64, 128, 256, 512, 1024}, e{0.101, 0.0652, 0.0398, 0.0261, 0.0160},
+      se{0.004, 0.003, 0.002, 0.0025, 0.003};
+  const auto fit = jacstab::weighted_power_law_fit(n, e, se, 0.90);
+  EXPECT_TRUE(near(fit.gamma, 0.66293942919472326, tol));
+  EXPECT_TRUE(near(fit.prefactor, 1.5990228074628958, tol));
+  EXPECT_TRUE(near(fit.se_gamma, 0.011267141483321412, tol));
+  EXPECT_TRUE(near(fit.gamma_ci.low, 0.63642375041313581, tol));
+  EXPECT_TRUE(near(fit.gamma_ci.high, 0.68945510797631071, tol));
+
+  expect_invalid([&] { jacstab::weighted_linear_regression(x, y, std::vector<double>{1, 2}); },
+                 "weighted_linear_regression(): weights and x differ in length (weights.size() = 2, x.size() = 6)");
+  expect_invalid([&] { jacstab::weighted_linear_regression(x, y, std::vector<double>{1, 1, 0, 1, 1, 1}); },
+                 "weighted_linear_regression(): weights[2] must be positive and finite (weights[2] = 0)");
+  expect_invalid([&] { jacstab::weighted_power_law_fit(n, e, std::vector<double>{1, 1, -1, 1, 1}); },
+                 "weighted_power_law_fit(): y_se[2] must be positive and finite (y_se[2] = -1)");
+}
+
 TEST(LinearRegression, CoefficientsMatchCentredSums) {
   Accuracy acc("OLS coefficients vs twice-centred sums in R");
   for (const std::string name : {"lin20", "lin3", "offset40", "flat100"}) {

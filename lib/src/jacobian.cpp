@@ -277,6 +277,17 @@ SampleRecord sample_jacobian_norm(const MlpConfig& config, Engine& engine,
   // next layer reads (its active units), exactly as jacobian_norm() computes it. With prefix
   // norms every product keeps all n rows (each prefix's norm needs them) and the next step
   // reads the active ones, as prefix_norms() does.
+  const std::vector<std::size_t>& depths = options.norm_depths;
+  if (!options.prefix_norms) {
+    for (std::size_t i = 0; i < depths.size(); ++i) {
+      if (depths[i] < 1 || depths[i] > L || (i > 0 && depths[i] <= depths[i - 1])) {
+        throw std::invalid_argument(str_cat("sample_jacobian_norm(): norm_depths must be strictly increasing "
+                                            "depths in 1..", L, ", got ", depths[i], " at index ", i));
+      }
+    }
+    rec.at_depths.reserve(depths.size());
+  }
+  std::size_t next_depth = 0;  // index into depths
   for (std::size_t l = 1; l <= L; ++l) {
     // Only the columns of active units enter the forward pass and J_1. Unpruned ensembles
     // draw just those (the same values the full matrix would have); pruned ones draw all,
@@ -299,17 +310,28 @@ SampleRecord sample_jacobian_norm(const MlpConfig& config, Engine& engine,
       } else {
         log2 += detail::chain_step(w_active, act, p);
       }
-    } else {
-      log2 += detail::compact_chain_step(w_active, l == L ? nullptr : &next_act, p, l == 1);
     }
-    if (options.prefix_norms || l == L) {
+    // A listed depth below L needs all n rows of this product for its norm; the chain then
+    // continues from the rows of the active units, as the compact step would have kept.
+    const bool listed = !options.prefix_norms && next_depth < depths.size() && depths[next_depth] == l;
+    if (!options.prefix_norms) {
+      const bool all_rows = l == L || listed;
+      log2 += detail::compact_chain_step(w_active, all_rows ? nullptr : &next_act, p, l == 1);
+    }
+    if (options.prefix_norms || listed || l == L) {
       opts.start = warm.n_elem ? &warm : nullptr;
       NormResult r = spectral_norm(p, options.method, opts);
       add_scale(r, log2);
       if (r.right_vector.n_elem == p.n_cols) warm = r.right_vector;
+      if (options.on_depth) options.on_depth(l, p, log2);
       if (options.prefix_norms) rec.prefix.push_back(r);
+      if (listed) {
+        rec.at_depths.push_back(r);
+        ++next_depth;
+      }
       if (l == L) rec.norm = std::move(r);
     }
+    if (listed && l < L) p = arma::mat(p.rows(next_act));
     act = next_act;
     rec.active_fraction.push_back(static_cast<double>(act.n_elem) / static_cast<double>(n));
   }

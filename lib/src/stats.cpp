@@ -1221,26 +1221,43 @@ BinomialTestResult binomial_test(std::uint64_t successes, std::uint64_t trials,
 
 namespace {
 
-/// linear_regression() with the caller's name in error messages.
+/// linear_regression() with the caller's name in error messages; weighted least squares
+/// when `weights` is not empty (w = 1 reproduces the unweighted sums exactly).
 LinearRegressionResult ols(std::string_view fn, std::span<const double> x,
-                           std::span<const double> y, double confidence) {
+                           std::span<const double> y, double confidence,
+                           std::span<const double> weights = {}) {
   check_paired_input(fn, x, y, confidence, "points", "slope", true);
   const std::size_t n = x.size();
+  if (!weights.empty()) {
+    if (weights.size() != n) {
+      detail::fail(fn, "weights and x differ in length (weights.size() = " + detail::fmt(weights.size()) +
+                           ", x.size() = " + detail::fmt(n) + ")");
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!(weights[i] > 0.0 && std::isfinite(weights[i]))) {
+        detail::fail(fn, "weights[" + detail::fmt(i) + "] must be positive and finite (weights[" +
+                             detail::fmt(i) + "] = " + detail::fmt(weights[i]) + ")");
+      }
+    }
+  }
+  auto wt = [&](std::size_t i) { return weights.empty() ? 1.0 : weights[i]; };
   const bool y_constant = detail::is_constant(y);
   const double N = static_cast<double>(n);
 
-  detail::CompensatedSum sx, sy;
+  detail::CompensatedSum sw, sx, sy;
   for (std::size_t i = 0; i < n; ++i) {
-    sx.add(x[i]);
-    sy.add(y[i]);
+    sw.add(wt(i));
+    sx.add(wt(i) * x[i]);
+    sy.add(wt(i) * y[i]);
   }
-  const double xbar = sx.value() / N;
-  const double ybar = y_constant ? y[0] : sy.value() / N;
+  const double W = sw.value();
+  const double xbar = sx.value() / W;
+  const double ybar = y_constant ? y[0] : sy.value() / W;
   detail::CompensatedSum sxx, sxy;
   for (std::size_t i = 0; i < n; ++i) {
     const double dx = x[i] - xbar;
-    sxx.add(dx * dx);
-    sxy.add(dx * (y[i] - ybar));
+    sxx.add(wt(i) * dx * dx);
+    sxy.add(wt(i) * dx * (y[i] - ybar));
   }
   if (!(sxx.value() > 0.0)) {
     detail::fail(fn, "x has zero variance to working precision (n = " + detail::fmt(n) + ")");
@@ -1255,14 +1272,13 @@ LinearRegressionResult ols(std::string_view fn, std::span<const double> x,
   detail::CompensatedSum rss;
   for (std::size_t i = 0; i < n; ++i) {
     const double e = (y[i] - ybar) - res.slope * (x[i] - xbar);
-    rss.add(e * e);
+    rss.add(wt(i) * e * e);
   }
   const double RSS = rss.value();
   const double df = N - 2.0;
   res.residual_sd = std::sqrt(RSS / df);
   res.se_slope = res.residual_sd / std::sqrt(Sxx);
-  res.se_intercept = res.residual_sd * std::sqrt(1.0 / N + xbar * xbar / Sxx);
-
+  res.se_intercept = res.residual_sd * std::sqrt(1.0 / W + xbar * xbar / Sxx);
   const boost::math::students_t_distribution<double> student(df);
   const double tq =
       boost::math::quantile(boost::math::complement(student, 0.5 * (1.0 - confidence)));
@@ -1291,6 +1307,29 @@ LinearRegressionResult linear_regression(std::span<const double> x, std::span<co
   return ols("linear_regression", x, y, confidence);
 }
 
+LinearRegressionResult weighted_linear_regression(std::span<const double> x,
+                                                  std::span<const double> y,
+                                                  std::span<const double> weights,
+                                                  double confidence) {
+  if (weights.empty()) detail::fail("weighted_linear_regression", "weights is empty");
+  return ols("weighted_linear_regression", x, y, confidence, weights);
+}
+
+namespace {
+
+PowerLawFit power_law_from_log_fit(LinearRegressionResult log_fit, double confidence) {
+  PowerLawFit res{};
+  res.log_fit = std::move(log_fit);
+  res.gamma = -res.log_fit.slope;
+  res.prefactor = std::exp(res.log_fit.intercept);
+  res.se_gamma = res.log_fit.se_slope;
+  res.gamma_ci = ConfidenceInterval{-res.log_fit.slope_ci.high, -res.log_fit.slope_ci.low,
+                                    confidence};
+  return res;
+}
+
+}  // namespace
+
 PowerLawFit power_law_fit(std::span<const double> n, std::span<const double> y,
                           double confidence) {
   constexpr std::string_view fn = "power_law_fit";
@@ -1311,15 +1350,39 @@ PowerLawFit power_law_fit(std::span<const double> n, std::span<const double> y,
     log_n[i] = std::log(n[i]);
     log_y[i] = std::log(y[i]);
   }
-  PowerLawFit res{};
-  res.log_fit = ols(fn, log_n, log_y, confidence);
-  res.gamma = -res.log_fit.slope;
-  res.prefactor = std::exp(res.log_fit.intercept);
-  res.se_gamma = res.log_fit.se_slope;
-  res.gamma_ci = ConfidenceInterval{-res.log_fit.slope_ci.high, -res.log_fit.slope_ci.low,
-                                    confidence};
-  return res;
+  return power_law_from_log_fit(ols(fn, log_n, log_y, confidence), confidence);
 }
+
+PowerLawFit weighted_power_law_fit(std::span<const double> n, std::span<const double> y,
+                                   std::span<const double> y_se, double confidence) {
+  constexpr std::string_view fn = "weighted_power_law_fit";
+  if (n.size() != y.size() || y_se.size() != y.size()) {
+    detail::fail(fn, "n, y and y_se differ in length (n.size() = " + detail::fmt(n.size()) +
+                         ", y.size() = " + detail::fmt(y.size()) + ", y_se.size() = " +
+                         detail::fmt(y_se.size()) + ")");
+  }
+  std::vector<double> log_n(n.size()), log_y(y.size()), w(y.size());
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    if (!(n[i] > 0.0 && std::isfinite(n[i]))) {
+      detail::fail(fn, "n[" + detail::fmt(i) + "] must be positive and finite (n[" +
+                           detail::fmt(i) + "] = " + detail::fmt(n[i]) + ")");
+    }
+    if (!(y[i] > 0.0 && std::isfinite(y[i]))) {
+      detail::fail(fn, "y[" + detail::fmt(i) + "] must be positive and finite (y[" +
+                           detail::fmt(i) + "] = " + detail::fmt(y[i]) + ")");
+    }
+    if (!(y_se[i] > 0.0 && std::isfinite(y_se[i]))) {
+      detail::fail(fn, "y_se[" + detail::fmt(i) + "] must be positive and finite (y_se[" +
+                           detail::fmt(i) + "] = " + detail::fmt(y_se[i]) + ")");
+    }
+    log_n[i] = std::log(n[i]);
+    log_y[i] = std::log(y[i]);
+    const double rel = y_se[i] / y[i];  // delta method: sd(log y) ~ se(y) / y
+    w[i] = 1.0 / (rel * rel);
+  }
+  return power_law_from_log_fit(ols(fn, log_n, log_y, confidence, w), confidence);
+}
+
 
 // =======================================================================================
 // Equivalence tests (TOST)

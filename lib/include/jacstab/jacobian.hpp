@@ -11,6 +11,7 @@
 // Magnitudes are carried with power-of-two scales (exact), so depth 1000 at sigma2 = 4 or
 // 0.5 neither overflows nor underflows.
 #include <cstddef>
+#include <functional>
 #include <vector>
 
 #include <armadillo>
@@ -75,6 +76,16 @@ std::vector<NormResult> prefix_norms(const Network& net, const ForwardPass& pass
 struct SampleOptions {
   NormMethod method = NormMethod::automatic;
   bool prefix_norms = false;   ///< also the norm of every prefix depth 1..L
+  /// Also the norm at these prefix depths only (each in 1..L, strictly increasing; L may be
+  /// included). Cheaper than prefix_norms for a few depths: the chain stays compact between
+  /// them, and only at a listed depth does the product keep all n rows. Ignored when
+  /// prefix_norms is set.
+  std::vector<std::size_t> norm_depths;
+  /// Called at each depth whose norm is computed (every depth with prefix_norms, the listed
+  /// ones with norm_depths, and L), with the depth l, the product P (n x |a_0|: J_l
+  /// restricted to the active inputs of D_0, so P P^T has the nonzero spectrum of J_l J_l^T)
+  /// and its scale: J_l = P * 2^log2_scale.
+  std::function<void(std::size_t depth, const arma::mat& p, int log2_scale)> on_depth;
   LanczosOptions lanczos{};
 };
 
@@ -83,6 +94,7 @@ struct SampleRecord {
   std::vector<double> active_fraction; ///< D_0..D_L
   std::vector<std::size_t> kept;       ///< kept entries of W_1..W_L
   std::vector<NormResult> prefix;      ///< depths 1..L when requested
+  std::vector<NormResult> at_depths;   ///< at options.norm_depths, in that order
 };
 
 /// One Monte-Carlo sample of ||J_1||: draws exactly what sample_network() draws (in the same

@@ -330,6 +330,18 @@ struct LinearRegressionResult {
 LinearRegressionResult linear_regression(std::span<const double> x, std::span<const double> y,
                                          double confidence = 0.95);
 
+/// Weighted least squares fit of y = a + b x: minimises sum w_i (y_i - a - b x_i)^2. With
+/// weighted means xbar = sum w x / sum w (ybar likewise) and S_xx = sum w (x - xbar)^2, the
+/// formulas of linear_regression() hold with every sum weighted and 1/n replaced by
+/// 1/sum w in se(a); the residual sd is sqrt(sum w e^2 / (n - 2)), so the weights need only
+/// be proportional to 1/var(y_i). The same numbers as R's summary(lm(y ~ x, weights = w))
+/// and confint(). Throws std::invalid_argument as linear_regression(), and if weights is
+/// empty, has another length or a weight that is not positive and finite.
+LinearRegressionResult weighted_linear_regression(std::span<const double> x,
+                                                  std::span<const double> y,
+                                                  std::span<const double> weights,
+                                                  double confidence = 0.95);
+
 /// Result of power_law_fit(): y ~ C n^(-gamma).
 struct PowerLawFit {
   double gamma;      ///< exponent, -slope of the log-log fit
@@ -347,6 +359,15 @@ struct PowerLawFit {
 /// conditions of linear_regression() (at least 3 points, n not all equal, 0 < confidence < 1).
 PowerLawFit power_law_fit(std::span<const double> n, std::span<const double> y,
                           double confidence = 0.95);
+
+/// Power-law fit y ~ C n^(-gamma) for estimates y_i with standard errors y_se_i: weighted
+/// least squares of log y on log n with weights 1/(y_se/y)^2 (the delta-method variance of
+/// log y), through weighted_linear_regression(), so the interval on gamma is scaled by the
+/// residual sd as in R's lm (it widens when the points scatter more than their standard
+/// errors allow, e.g. when the power law does not hold exactly). Throws
+/// std::invalid_argument as power_law_fit(), and if a y_se is not positive and finite.
+PowerLawFit weighted_power_law_fit(std::span<const double> n, std::span<const double> y,
+                                   std::span<const double> y_se, double confidence = 0.95);
 
 // ---------------------------------------------------------------------------------------
 // Equivalence tests: two one-sided tests (TOST)
