@@ -18,6 +18,7 @@
 #include <limits>
 #include <optional>
 #include <stdexcept>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -528,6 +529,31 @@ TEST(SpectralOperator, MatrixFreeProductMatchesDenseSvd) {
   EXPECT_LT(arma::abs(y - bc * x).max(), 1e-10 * arma::abs(bc * x).max());
   op.perform_op_transpose_block(y, z);
   EXPECT_LT(arma::abs(z - bc.t() * y).max(), 1e-10 * arma::abs(bc.t() * y).max());
+}
+
+// The moments tr((A A^T)^k) from the Gram matrix against the eigenvalues of A A^T computed
+// plainly, for tall, wide and square A; the Fuss-Catalan-free closed form of a diagonal case.
+TEST(GramTracePowers, MatchEigenvaluesOfTheFullProduct) {
+  for (const auto& [rows, cols, seed] : {std::tuple{30, 12, 180}, {12, 30, 181}, {25, 25, 182}}) {
+    const arma::mat a = gaussian(rows, cols, seed);
+    const arma::vec lambda = arma::eig_sym(arma::mat(a * a.t()));
+    const std::vector<double> t = jacstab::gram_trace_powers(a, 4);
+    ASSERT_EQ(t.size(), 4u);
+    for (int k = 1; k <= 4; ++k) {
+      const double expected = arma::accu(arma::pow(lambda, k));
+      SCOPED_TRACE("rows " + std::to_string(rows) + " cols " + std::to_string(cols) + " k " + std::to_string(k));
+      EXPECT_NEAR(t[k - 1], expected, 1e-11 * expected);
+    }
+    EXPECT_EQ(jacstab::gram_trace_powers(a, 2).size(), 2u);
+    EXPECT_EQ(jacstab::gram_trace_powers(a, 2)[1], t[1]);
+  }
+  // diag(1, 2, 3): tr (A A^T)^k = 1 + 4^k + 9^k.
+  const arma::mat d = arma::diagmat(arma::vec{1.0, 2.0, 3.0});
+  const std::vector<double> t = jacstab::gram_trace_powers(d, 4);
+  EXPECT_EQ(t, (std::vector<double>{14.0, 98.0, 794.0, 6818.0}));
+  EXPECT_EQ(jacstab::gram_trace_powers(arma::mat(), 3), (std::vector<double>{0.0, 0.0, 0.0}));
+  EXPECT_THROW(jacstab::gram_trace_powers(d, 0), std::invalid_argument);
+  EXPECT_THROW(jacstab::gram_trace_powers(d, 5), std::invalid_argument);
 }
 
 }  // namespace

@@ -171,19 +171,23 @@ double operator_cost(std::size_t n, const std::vector<std::size_t>& active) {
 
 }  // namespace
 
+bool jacobian_norm_prefers_operator(const Network& net, const ForwardPass& pass, std::size_t k,
+                                    std::size_t column) {
+  check_k(net, pass, k, column, "jacobian_norm_prefers_operator");
+  std::vector<std::size_t> active;
+  for (std::size_t l = k; l <= net.depth(); ++l) {
+    std::size_t on = 0;
+    for (std::size_t i = 0; i < net.width(); ++i) on += pass.D[l - 1](i, column) != 0;
+    active.push_back(on);
+  }
+  return operator_cost(net.width(), active) < dense_chain_cost(net.width(), active);
+}
+
 NormResult jacobian_norm(const Network& net, const ForwardPass& pass, std::size_t k,
                          std::size_t column, NormMethod method) {
   check_k(net, pass, k, column, "jacobian_norm");
   bool use_operator = method == NormMethod::iterative;
-  if (method == NormMethod::automatic) {
-    std::vector<std::size_t> active;
-    for (std::size_t l = k; l <= net.depth(); ++l) {
-      std::size_t on = 0;
-      for (std::size_t i = 0; i < net.width(); ++i) on += pass.D[l - 1](i, column) != 0;
-      active.push_back(on);
-    }
-    use_operator = operator_cost(net.width(), active) < dense_chain_cost(net.width(), active);
-  }
+  if (method == NormMethod::automatic) use_operator = jacobian_norm_prefers_operator(net, pass, k, column);
   if (use_operator) {
     JacobianOperator op(net, pass, k, column);
     NormResult r = spectral_norm_iterative(op);

@@ -328,6 +328,24 @@ double iterative_norm_cost(std::size_t rows, std::size_t cols) noexcept {
   return k * (2.0 * 2.0 * 2.0 * m * n + 8.0 * (m + n) * k);
 }
 
+std::vector<double> gram_trace_powers(const arma::mat& a, std::size_t count) {
+  if (count < 1 || count > 4) {
+    throw std::invalid_argument(str_cat("gram_trace_powers(): count must be in [1, 4], got ", count));
+  }
+  std::vector<double> out;
+  out.reserve(count);
+  if (a.n_elem == 0) return std::vector<double>(count, 0.0);
+  out.push_back(arma::accu(arma::square(a)));  // tr(A A^T) = ||A||_F^2, no Gram needed
+  if (count == 1) return out;
+  const arma::mat g = a.n_cols <= a.n_rows ? arma::mat(a.t() * a) : arma::mat(a * a.t());
+  out.push_back(arma::accu(arma::square(g)));
+  if (count == 2) return out;
+  const arma::mat g2 = g * g;
+  out.push_back(arma::accu(g % g2));
+  if (count == 4) out.push_back(arma::accu(arma::square(g2)));
+  return out;
+}
+
 NormResult spectral_norm(const arma::mat& a, NormMethod method, const LanczosOptions& options) {
   if (a.n_elem == 0) return zero_result(method == NormMethod::iterative ? NormMethod::iterative
                                                                           : NormMethod::exact);

@@ -67,6 +67,13 @@ class JacobianOperator final : public LinearOperator {
 NormResult jacobian_norm(const Network& net, const ForwardPass& pass, std::size_t k = 1,
                          std::size_t column = 0, NormMethod method = NormMethod::automatic);
 
+/// The choice NormMethod::automatic makes in jacobian_norm(): true when the matrix-free
+/// operator (Lanczos, O(L n^2) per step, memory-bound) is estimated cheaper than the compact
+/// dense chain (O(L n^3 / 4) at GEMM speed) followed by the best norm of the n x |a_{k-1}|
+/// product.
+bool jacobian_norm_prefers_operator(const Network& net, const ForwardPass& pass, std::size_t k = 1,
+                                    std::size_t column = 0);
+
 /// Norms of J_1 for every prefix depth 1..L of the network (the depth-l network is the
 /// first l layers of this one), from one chain of products.
 std::vector<NormResult> prefix_norms(const Network& net, const ForwardPass& pass,

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include <vector>
+
 #include <armadillo>
 
 namespace jacstab {
@@ -92,6 +94,12 @@ NormResult spectral_norm_iterative(const LinearOperator& op, const LanczosOption
 /// does not converge.
 NormResult spectral_norm(const arma::mat& a, NormMethod method = NormMethod::automatic,
                          const LanczosOptions& options = {});
+
+/// tr((A A^T)^k) for k = 1..count (1 <= count <= 4), from the Gram matrix G of the smaller
+/// side (A^T A or A A^T: the same nonzero spectrum): tr G, ||G||_F^2, sum(G o G^2) and
+/// ||G^2||_F^2. The spectral moments of J J^T are these over n. Throws
+/// std::invalid_argument for count outside [1, 4].
+std::vector<double> gram_trace_powers(const arma::mat& a, std::size_t count);
 
 /// Estimated flops of the two paths for a rows x cols dense matrix (used by `automatic`).
 double exact_norm_cost(std::size_t rows, std::size_t cols) noexcept;

@@ -1,0 +1,860 @@
+// Convergence in the width n: how fast finite-width quantities approach their infinite-width
+// (free-probability) limits, and what one replicate costs.
+//
+// Quantities, each against JacobianLimit (sigma2_eff per layer, alpha = 1/2):
+//   iid           ||J_1||, W iid N(0, 2/n)                                  sigma2_eff = 2
+//   prune-0.5     ||J_1||, random pruning s = 0.5, kept weights x (1-s)^-1/2 sigma2_eff = 2
+//   prune-0.9     ||J_1||, random pruning s = 0.9, same scaling             sigma2_eff = 2
+//   magnitude-vm  ||J_1||, magnitude pruning keeping |w| > t_n, t_n = z sqrt(2/n) with
+//                 P(|N| > z) = 0.1 (a fixed kept fraction 0.1), variance-matched factor
+//                                                                           sigma2_eff = 2
+//   dependent     ||J_1||, W = W_ind + eta_n w^k, with correlation eta^2/(1+eta^2) at half
+//                 Thm 5.1's bound n^{-3/2}/log n                           sigma2_eff = 2(1+eta_n^2)
+//   moments       m_k = (1/n) tr (J_1 J_1^T)^k, k = 1..4, iid (the iid chains themselves)
+// Pruned and magnitude-pruned matrices have iid entries of variance sigma2_eff/n, and the
+// rank-one part of the dependent ensemble has operator norm eta_n sqrt(2n) |N| -> 0 here, so
+// all five norms share the masked free-probability limit of their sigma2_eff.
+//
+// Each benchmark is one (quantity, width) cell: replicate r draws from the stream
+// (seed, "convergence/<quantity>/n<width>", r); one chain per replicate gives the norm at
+// every depth of the cell (SampleOptions::norm_depths). Replicates run in batches of 4 on
+// --threads threads until, at every depth, the standard error of E||J|| is at most half the
+// distance to the limit (the bias is resolved), or until the profile's cap for that width.
+// The batch rule and the merge order make the result independent of the thread count.
+//
+//   build/bench_convergence --profile paper --report-dir reports
+//
+// writes reports/convergence.md, convergence.svg, convergence-ln.svg and
+// reports/bench/convergence.json (the Google Benchmark JSON); without --report-dir only the
+// benchmark table is printed.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <numbers>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/math/distributions/normal.hpp>
+
+#include "jacstab/build_info.hpp"
+#include "jacstab/ensembles.hpp"
+#include "jacstab/experiment.hpp"
+#include "jacstab/format.hpp"
+#include "jacstab/freeprob.hpp"
+#include "jacstab/io.hpp"
+#include "jacstab/jacobian.hpp"
+#include "jacstab/mlp.hpp"
+#include "jacstab/parallel.hpp"
+#include "jacstab/provenance.hpp"
+#include "jacstab/report.hpp"
+#include "jacstab/rng.hpp"
+#include "jacstab/spectral.hpp"
+#include "jacstab/stats.hpp"
+#include "options.hpp"
+
+namespace {
+
+using namespace jacstab;
+
+constexpr std::size_t kMoments = 4;
+
+// --- the grid ------------------------------------------------------------------------
+
+struct Grid {
+  std::vector<std::size_t> widths;
+  std::vector<std::size_t> depths;     ///< the fixed-L grid
+  std::vector<std::size_t> ln_inverse; ///< lines L/n = 1/c for these c (iid only)
+  std::size_t max_ln_depth = 0;        ///< L/n-line depths above this are skipped
+  std::size_t min_reps = 8;
+  std::size_t batch = 4;
+  std::map<std::size_t, std::size_t> cap;  ///< replicate cap per width
+};
+
+Grid grid_for(Profile profile) {
+  Grid g;
+  switch (profile) {
+    case Profile::quick:
+      g.widths = {32, 64, 128};
+      g.depths = {1, 2, 5};
+      g.ln_inverse = {32, 16};
+      g.max_ln_depth = 8;
+      g.cap = {{32, 16}, {64, 16}, {128, 16}};
+      break;
+    case Profile::paper:
+      g.widths = {64, 128, 256, 512, 1024, 2048, 4096};
+      g.depths = {1, 5, 10, 30};
+      g.ln_inverse = {256, 64, 16};
+      g.max_ln_depth = 128;
+      g.cap = {{64, 256}, {128, 256}, {256, 256}, {512, 128}, {1024, 64}, {2048, 32}, {4096, 16}};
+      break;
+    case Profile::extended:
+      g.widths = {64, 128, 256, 512, 1024, 2048, 4096, 8192};
+      g.depths = {1, 5, 10, 30};
+      g.ln_inverse = {256, 64, 16};
+      g.max_ln_depth = 256;
+      g.cap = {{64, 512},  {128, 512}, {256, 512}, {512, 256},
+               {1024, 128}, {2048, 64}, {4096, 32}, {8192, 16}};
+      break;
+  }
+  return g;
+}
+
+// --- the quantities --------------------------------------------------------------------
+
+/// Thm 5.1's bound on the pairwise correlation, n^{-3/2} / log n; the dependent quantity
+/// sits at half of it: eta^2 / (1 + eta^2) = bound / 2.
+double dependent_eta(std::size_t n) {
+  const double N = static_cast<double>(n);
+  const double c = 0.5 * std::pow(N, -1.5) / std::log(N);
+  return std::sqrt(c / (1.0 - c));
+}
+
+/// z with P(|N(0,1)| > z) = 0.1.
+double magnitude_z() {
+  static const double z = boost::math::quantile(boost::math::complement(boost::math::normal_distribution<double>(), 0.05));
+  return z;
+}
+
+struct Quantity {
+  std::string id;
+  std::string label;
+  std::function<EnsembleParams(std::size_t n)> params;
+  std::function<double(std::size_t n)> sigma2_eff;
+  bool iid_extras = false;  ///< moments and the L/n lines
+};
+
+std::vector<Quantity> quantities() {
+  auto two = [](std::size_t) { return 2.0; };
+  return {
+      {"iid", "iid N(0, 2/n)", [](std::size_t) { return iid_ensemble(); }, two, true},
+      {"prune-0.5", "random pruning s = 0.5, scaled (1-s)^-1/2",
+       [](std::size_t) { return random_prune_ensemble(0.5, ScaleRule::inverse_sqrt); }, two},
+      {"prune-0.9", "random pruning s = 0.9, scaled (1-s)^-1/2",
+       [](std::size_t) { return random_prune_ensemble(0.9, ScaleRule::inverse_sqrt); }, two},
+      {"magnitude-vm", "magnitude pruning, kept fraction 0.1, variance-matched",
+       [](std::size_t n) {
+         return threshold_ensemble(magnitude_z() * std::sqrt(2.0 / static_cast<double>(n)),
+                                   ScaleRule::variance_matched);
+       },
+       two},
+      {"dependent", "dependent, correlation at half Thm 5.1's bound",
+       [](std::size_t n) { return dependent_ensemble(dependent_eta(n)); },
+       [](std::size_t n) {
+         const double eta = dependent_eta(n);
+         return 2.0 * (1.0 + eta * eta);
+       }},
+  };
+}
+
+/// Depths of a cell: the fixed-L grid, plus the L/n lines for iid.
+std::vector<std::size_t> cell_depths(const Grid& g, const Quantity& q, std::size_t n) {
+  std::set<std::size_t> d(g.depths.begin(), g.depths.end());
+  if (q.iid_extras) {
+    for (std::size_t c : g.ln_inverse) {
+      if (n % c == 0 && n / c >= 1 && n / c <= g.max_ln_depth) d.insert(n / c);
+    }
+  }
+  return {d.begin(), d.end()};
+}
+
+// --- running one cell ------------------------------------------------------------------
+
+struct Moments {
+  double mean = 0, se = 0, limit = 0;
+};
+
+struct DepthResult {
+  std::size_t depth = 0;
+  double limit = 0;   ///< lim ||J_1||
+  double mean = 0, se = 0;
+  std::array<Moments, kMoments> moments{};
+  bool resolved() const { return se <= 0.5 * std::abs(mean - limit); }
+};
+
+struct Cell {
+  const Quantity* quantity = nullptr;
+  std::size_t width = 0;
+  std::size_t reps = 0, cap = 0, dead = 0;
+  double cpu_s_per_rep = 0;  ///< median processor time of one replicate (its whole chain)
+  double wall_s = 0;
+  std::vector<DepthResult> depths;
+};
+
+struct Settings {
+  Profile profile = Profile::paper;
+  std::uint64_t seed = kDefaultValidationSeed;
+  unsigned threads = 1;
+  bool quiet = false;
+};
+
+Settings g_settings;
+std::vector<Cell> g_cells;
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+struct Replicate {
+  std::vector<double> norm;                           ///< per depth
+  std::vector<std::array<double, kMoments>> moments;  ///< per depth (iid only)
+  bool dead = false;
+  double cpu_s = 0;
+};
+
+Replicate run_replicate(const Quantity& q, std::size_t n, const std::vector<std::size_t>& depths,
+                        std::uint64_t r) {
+  const double t0 = thread_cpu_seconds();
+  const MlpConfig config = mlp_config(n, depths.back(), q.params(n));
+  Engine engine = stream(g_settings.seed, str_cat("convergence/", q.id, "/n", n), r);
+  SampleOptions options;
+  options.norm_depths = depths;
+  Replicate rep;
+  if (q.iid_extras) {
+    rep.moments.resize(depths.size());
+    std::size_t i = 0;
+    options.on_depth = [&](std::size_t, const arma::mat& p, int log2) {
+      const std::vector<double> t = gram_trace_powers(p, kMoments);
+      for (std::size_t k = 0; k < kMoments; ++k) {
+        // m_k = tr (P P^T)^k 2^{2 k log2} / n, P P^T scaled by 2^{2 log2}.
+        const double log_m = std::log(t[k]) + 2.0 * static_cast<double>(k + 1) * log2 * std::numbers::ln2 -
+                             std::log(static_cast<double>(n));
+        rep.moments[i][k] = t[k] > 0 ? std::exp(log_m) : 0.0;
+      }
+      ++i;
+    };
+  }
+  const SampleRecord rec = sample_jacobian_norm(config, engine, options);
+  for (const NormResult& nr : rec.at_depths) {
+    rep.norm.push_back(nr.is_zero() ? 0.0 : std::exp(nr.log_norm));
+  }
+  rep.dead = rec.norm.is_zero();
+  rep.cpu_s = thread_cpu_seconds() - t0;
+  return rep;
+}
+
+double mean_of(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return s / static_cast<double>(v.size());
+}
+double se_of(const std::vector<double>& v) {
+  if (v.size() < 2) return std::numeric_limits<double>::infinity();
+  const double m = mean_of(v);
+  double ss = 0;
+  for (double x : v) ss += (x - m) * (x - m);
+  return std::sqrt(ss / static_cast<double>(v.size() - 1) / static_cast<double>(v.size()));
+}
+
+Cell run_cell(const Grid& g, const Quantity& q, std::size_t n) {
+  Cell cell;
+  cell.quantity = &q;
+  cell.width = n;
+  cell.cap = g.cap.at(n);
+  const std::vector<std::size_t> depths = cell_depths(g, q, n);
+  std::vector<double> moment_limits;
+  cell.depths.resize(depths.size());
+  for (std::size_t i = 0; i < depths.size(); ++i) {
+    const JacobianLimit lim = JacobianLimit::constant(depths[i], q.sigma2_eff(n), 0.5);
+    cell.depths[i].depth = depths[i];
+    cell.depths[i].limit = lim.norm_limit();
+    if (q.iid_extras) {
+      const std::vector<double> m = lim.moments(kMoments);
+      for (std::size_t k = 0; k < kMoments; ++k) cell.depths[i].moments[k].limit = m[k];
+    }
+  }
+  std::vector<Replicate> reps;
+  const auto start = std::chrono::steady_clock::now();
+  double next_report = 10.0;  // progress at most every 10 s, and when the cell is done
+  while (true) {
+    const std::size_t first = reps.size();
+    std::vector<Replicate> batch(g.batch);
+    parallel_for(g.batch, g_settings.threads,
+                 [&](std::size_t i) { batch[i] = run_replicate(q, n, depths, first + i); });
+    for (auto& b : batch) reps.push_back(std::move(b));
+    // Statistics over replicates 0..R-1 in index order.
+    for (std::size_t i = 0; i < depths.size(); ++i) {
+      std::vector<double> v;
+      for (const auto& r : reps) v.push_back(r.norm[i]);
+      cell.depths[i].mean = mean_of(v);
+      cell.depths[i].se = se_of(v);
+      if (q.iid_extras) {
+        for (std::size_t k = 0; k < kMoments; ++k) {
+          std::vector<double> m;
+          for (const auto& r : reps) m.push_back(r.moments[i][k]);
+          cell.depths[i].moments[k].mean = mean_of(m);
+          cell.depths[i].moments[k].se = se_of(m);
+        }
+      }
+    }
+    const std::size_t resolved = static_cast<std::size_t>(
+        std::count_if(cell.depths.begin(), cell.depths.end(), [](const DepthResult& d) { return d.resolved(); }));
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const bool done = reps.size() >= cell.cap || (reps.size() >= g.min_reps && resolved == depths.size());
+    if (!g_settings.quiet && (done || elapsed >= next_report)) {
+      next_report = elapsed + 10.0;
+      std::cerr << "[convergence] " << q.id << " n=" << n << ": " << reps.size() << " of at most " << cell.cap
+                << " replicates, bias resolved at " << resolved << " of " << depths.size() << " depths, "
+                << format_fixed(elapsed, 1) << " s\n";
+    }
+    if (done) break;
+  }
+  cell.reps = reps.size();
+  std::vector<double> cpu;
+  for (const auto& r : reps) {
+    cpu.push_back(r.cpu_s);
+    cell.dead += r.dead;
+  }
+  cell.cpu_s_per_rep = sample_quantile(cpu, 0.5);
+  cell.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return cell;
+}
+
+void BM_ConvergeNorm(benchmark::State& state, const Grid* grid, const Quantity* q, std::size_t n) {
+  Cell cell;
+  for (auto _ : state) cell = run_cell(*grid, *q, n);
+  state.counters["reps"] = static_cast<double>(cell.reps);
+  state.counters["rep_cap"] = static_cast<double>(cell.cap);
+  state.counters["cpu_s_per_rep"] = cell.cpu_s_per_rep;
+  state.counters["dead"] = static_cast<double>(cell.dead);
+  for (const DepthResult& d : cell.depths) {
+    const std::string p = str_cat("L", d.depth, "_");
+    state.counters[p + "mean"] = d.mean;
+    state.counters[p + "se"] = d.se;
+    state.counters[p + "limit"] = d.limit;
+    state.counters[p + "err"] = d.mean - d.limit;
+    if (q->iid_extras) {
+      for (std::size_t k = 0; k < kMoments; ++k) {
+        const std::string m = str_cat(p, "m", k + 1, "_");
+        state.counters[m + "mean"] = d.moments[k].mean;
+        state.counters[m + "se"] = d.moments[k].se;
+        state.counters[m + "limit"] = d.moments[k].limit;
+      }
+    }
+  }
+  g_cells.push_back(std::move(cell));
+}
+
+// --- analysis --------------------------------------------------------------------------
+
+/// One point of an error curve.
+struct Point {
+  double n, err, se, limit;  ///< err = estimate - limit
+  std::size_t reps;
+  bool resolved() const { return se <= 0.5 * std::abs(err); }
+};
+
+struct Fit {
+  std::optional<PowerLawFit> fit;
+  std::size_t used = 0, points = 0;
+  bool mixed_signs = false;
+  std::string note;
+};
+
+/// Weighted power-law fit of |err| over the resolved points (at least 3).
+Fit fit_points(const std::vector<Point>& pts, bool relative) {
+  Fit f;
+  f.points = pts.size();
+  std::vector<double> n, y, se;
+  int pos = 0, neg = 0;
+  for (const Point& p : pts) {
+    if (!p.resolved() || !(p.se > 0)) continue;
+    n.push_back(p.n);
+    const double scale = relative ? p.limit : 1.0;
+    y.push_back(std::abs(p.err) / scale);
+    se.push_back(p.se / scale);
+    (p.err > 0 ? pos : neg)++;
+  }
+  f.used = n.size();
+  f.mixed_signs = pos > 0 && neg > 0;
+  if (n.size() < 3) {
+    f.note = str_cat("only ", n.size(), " width(s) with a resolved bias");
+    return f;
+  }
+  f.fit = weighted_power_law_fit(n, y, se, 0.95);
+  return f;
+}
+
+std::string gamma_text(const Fit& f) {
+  if (!f.fit) return str_cat("— (", f.note, ")");
+  return str_cat(format_fixed(f.fit->gamma, 3), " [", format_fixed(f.fit->gamma_ci.low, 3), ", ",
+                 format_fixed(f.fit->gamma_ci.high, 3), "]", f.mixed_signs ? " (mixed signs)" : "");
+}
+
+/// The width at which the fitted relative error reaches `target` (empty without a fit with
+/// gamma > 0).
+std::optional<double> width_for(const Fit& relative_fit, double target) {
+  if (!relative_fit.fit || !(relative_fit.fit->gamma > 0)) return std::nullopt;
+  return std::pow(relative_fit.fit->prefactor / target, 1.0 / relative_fit.fit->gamma);
+}
+
+std::string sig(double x, int d = 4) { return std::isfinite(x) ? format_sig(x, d) : std::string("—"); }
+
+struct Series {
+  std::string quantity;  ///< quantity id, or "iid m_k"
+  std::string label;
+  std::size_t depth;
+  std::vector<Point> points;
+};
+
+std::vector<Series> norm_series(const Grid& g) {
+  std::vector<Series> out;
+  for (const Quantity& q : quantities()) {
+    for (std::size_t L : g.depths) {
+      Series s{q.id, q.label, L, {}};
+      for (const Cell& c : g_cells) {
+        if (c.quantity->id != q.id) continue;
+        for (const DepthResult& d : c.depths) {
+          if (d.depth == L) s.points.push_back({double(c.width), d.mean - d.limit, d.se, d.limit, c.reps});
+        }
+      }
+      if (!s.points.empty()) out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+std::vector<Series> moment_series(const Grid& g) {
+  std::vector<Series> out;
+  for (std::size_t k = 0; k < kMoments; ++k) {
+    for (std::size_t L : g.depths) {
+      Series s{str_cat("m", k + 1), str_cat("m_", k + 1, " = (1/n) tr (J J^T)^", k + 1, ", iid"), L, {}};
+      for (const Cell& c : g_cells) {
+        if (!c.quantity->iid_extras) continue;
+        for (const DepthResult& d : c.depths) {
+          if (d.depth != L) continue;
+          const Moments& m = d.moments[k];
+          s.points.push_back({double(c.width), m.mean - m.limit, m.se, m.limit, c.reps});
+        }
+      }
+      if (!s.points.empty()) out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+/// L/n lines of the iid quantity: points (n, L = n/c).
+std::vector<Series> ln_series(const Grid& g) {
+  std::vector<Series> out;
+  for (std::size_t c : g.ln_inverse) {
+    Series s{"iid", str_cat("L/n = 1/", c), c, {}};
+    for (const Cell& cell : g_cells) {
+      if (!cell.quantity->iid_extras) continue;
+      for (const DepthResult& d : cell.depths) {
+        if (d.depth * c == cell.width) {
+          s.points.push_back({double(cell.width), d.mean - d.limit, d.se, d.limit, cell.reps});
+        }
+      }
+    }
+    if (!s.points.empty()) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string table_row(std::initializer_list<std::string> cells) {
+  std::string r = "|";
+  for (const auto& c : cells) r += " " + c + " |";
+  return r + "\n";
+}
+
+std::string gnuplot_escape(std::string s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '_' || ch == '^' || ch == '{' || ch == '}' || ch == '@' || ch == '&' || ch == '~') out += "\\";
+    if (ch == '\'') {
+      out += "''";
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}
+
+/// A multiplot of |error| against n, one panel per group of series.
+std::string error_figure(const std::vector<std::vector<const Series*>>& panels,
+                         const std::vector<std::string>& titles, bool relative, int cols, int rows,
+                         int width_px, int height_px) {
+  Figure fig;
+  fig.width_px = width_px;
+  fig.height_px = height_px;
+  std::ostringstream script;
+  script << "set multiplot layout " << rows << "," << cols << "\n"
+         << "set logscale xy\nset format x '2^{%L}'\nset format y '10^{%L}'\n"
+         << "set xlabel 'width n' font ',10'\nset key top right font ',8' samplen 1.5\n"
+         << "set ylabel '" << (relative ? "|E||J|| / limit - 1|" : "|E - limit|") << "' font ',10'\n";
+  int block = 0;
+  for (std::size_t p = 0; p < panels.size(); ++p) {
+    script << "set title '" << gnuplot_escape(titles[p]) << "' font ',10'\n";
+    std::string plot;
+    int lt = 1;
+    for (const Series* s : panels[p]) {
+      auto& rows_data = fig.block(str_cat("d", block));
+      auto& fit_data = fig.block(str_cat("f", block));
+      const Fit f = fit_points(s->points, relative);
+      double nmin = 1e300, nmax = 0;
+      for (const Point& pt : s->points) {
+        const double scale = relative ? pt.limit : 1.0;
+        const double y = std::abs(pt.err) / scale, e = pt.se / scale;
+        if (!(y > 0)) continue;
+        // An interval reaching 0 is drawn down to y/10 (the log axis has no 0).
+        rows_data.push_back({pt.n, y, std::max(y - e, 0.1 * y), y + e, pt.resolved() ? y : NAN});
+        nmin = std::min(nmin, pt.n);
+        nmax = std::max(nmax, pt.n);
+      }
+      if (f.fit) {
+        for (double n : {nmin, nmax}) fit_data.push_back({n, f.fit->prefactor * std::pow(n, -f.fit->gamma)});
+      } else {
+        fit_data.push_back({NAN, NAN});
+      }
+      const std::string title = s->quantity == "iid" && s->label.rfind("L/n", 0) == 0
+                                    ? s->label
+                                    : str_cat("L=", s->depth);
+      plot += str_cat(plot.empty() ? "plot " : ", ", "$d", block, " using 1:2:3:4 with yerrorbars lt ", lt,
+                      " pt 6 notitle, $d", block, " using 1:5 with points lt ", lt, " pt 7 ps 1.2 title '",
+                      gnuplot_escape(title), f.fit ? str_cat(" γ=", format_fixed(f.fit->gamma, 2)) : std::string(),
+                      "', $f", block, " using 1:2 with lines lt ", lt, " dt 2 notitle");
+      ++block;
+      ++lt;
+    }
+    script << plot << "\n";
+  }
+  script << "unset multiplot\n";
+  fig.script = script.str();
+  return render_svg(fig);
+}
+
+std::string write_analysis(const Grid& g, const std::filesystem::path& dir, double wall_s,
+                           const std::string& command_line) {
+  const std::vector<Series> norms = norm_series(g);
+  const std::vector<Series> moments = moment_series(g);
+  const std::vector<Series> lines = ln_series(g);
+  const Provenance prov = collect_provenance();
+  std::ostringstream md;
+  md << "# Convergence in the width n\n\n"
+     << "How large must n be before the infinite-width statement describes a network? For each "
+        "quantity with an infinite-width limit in the free-probability module, the mean over "
+        "replicates at widths n = "
+     << g.widths.front() << ", …, " << g.widths.back()
+     << " is compared with its limit, and |error| ≈ C·n^(−γ) is fitted.\n\n"
+        "Generated by `bench_convergence --profile "
+     << to_string(g_settings.profile) << "` (`bench/bench_convergence.cpp`); the raw Google Benchmark "
+        "JSON is `bench/convergence.json` beside this file.\n\n";
+
+  md << "## Method\n\n"
+     << "- **Network.** Bias-free ReLU MLP, Gaussian input x ~ N(0, I₇₈₄), W_in iid N(0, 2/784), "
+        "hidden W_1..W_L from the quantity's ensemble; ‖J₁‖ = ‖W_L D_{L−1} ⋯ W₁ D₀‖.\n"
+     << "- **Quantities and limits.** The limit of ‖J₁‖ is √λ₊ of the masked free-probability law "
+        "(S-transform ∏ 1/(σ²(½ + z)); `jacstab limit`), the same for all five ensembles at their "
+        "effective σ²:\n"
+     << "  - `iid`: W iid N(0, 2/n).\n"
+     << "  - `prune-0.5`, `prune-0.9`: random pruning at sparsity s, kept weights × (1−s)^−½ "
+        "(Thm 4.1's setting); entries iid with variance 2/n.\n"
+     << "  - `magnitude-vm`: magnitude pruning keeping |w| > t_n = z·√(2/n), z = "
+     << format_fixed(magnitude_z(), 4)
+     << " (kept fraction 0.1 at every n), kept weights scaled by the variance-matching factor; "
+        "entries iid with variance 2/n.\n"
+     << "  - `dependent`: W = W_ind + η_n·wᵏ (§5) with pairwise correlation η²/(1+η²) at half of "
+        "Thm 5.1's bound n^{−3/2}/log n (η = "
+     << format_sig(dependent_eta(g.widths.front()), 3) << " at n = " << g.widths.front() << ", "
+     << format_sig(dependent_eta(g.widths.back()), 3) << " at n = " << g.widths.back()
+     << "); limit at σ² = 2(1+η²). The rank-one part has norm ≈ η√(2n)|N(0,1)| → 0.\n"
+     << "  - `m_k` = (1/n) tr (J₁J₁ᵀ)^k, k = 1..4, of the iid networks, against the limit's moments "
+        "(Lagrange inversion; m₁ = 1).\n"
+     << "- **Depths.** L ∈ {";
+  for (std::size_t i = 0; i < g.depths.size(); ++i) md << (i ? ", " : "") << g.depths[i];
+  md << "}, all from one chain per replicate (the depth-l network is the first l layers). For iid the "
+        "chain also gives the lines of constant L/n ∈ {";
+  for (std::size_t i = 0; i < g.ln_inverse.size(); ++i) md << (i ? ", " : "") << "1/" << g.ln_inverse[i];
+  md << "} (depths up to " << g.max_ln_depth << ").\n"
+     << "- **Replicates.** Batches of " << g.batch << ", at least " << g.min_reps
+     << ", until at every depth of the cell the standard error of the mean is at most half the "
+        "distance to the limit (the bias is resolved), or until the cap for the width: ";
+  {
+    bool first = true;
+    for (const auto& [n, c] : g.cap) {
+      md << (first ? "" : ", ") << "n = " << n << ": " << c;
+      first = false;
+    }
+  }
+  md << ". Replicate r of a cell draws from the stream (seed, \"convergence/<quantity>/n<width>\", r); "
+        "the result does not depend on the thread count.\n"
+     << "- **Fit.** For each quantity and L: weighted least squares of log|error| on log n over the "
+        "widths whose bias is resolved (at least 3), weights 1/(SE/|error|)² (delta method), interval "
+        "from the t distribution with the residual scale (as R's `lm(weights=)`). A series whose resolved "
+        "errors change sign is marked “mixed signs”: |error| then is not a power law.\n"
+     << "- **L/n.** Along each line of constant L/n the fit is of the relative error |E‖J₁‖/limit − 1|. "
+        "If L/n alone controlled the relative error (Hanin & Nica 2020), these lines would be flat: γ ≈ 0.\n\n";
+
+  // --- gamma table: norms ---
+  md << "## Exponents γ of |E‖J₁‖ − limit| ≈ C·n^(−γ)\n\n";
+  md << "95% intervals; “widths” is the number of widths with a resolved bias used in the fit, out of "
+        "those run.\n\n";
+  md << table_row({"quantity", "L", "γ [95% CI]", "C", "widths", "rel. error at largest n",
+                   "n for 1% (fit)"});
+  md << table_row({"---", "---:", "---", "---:", "---:", "---:", "---:"});
+  for (const Series& s : norms) {
+    const Fit f = fit_points(s.points, false);
+    const Fit fr = fit_points(s.points, true);
+    const Point& last = s.points.back();
+    const auto n1 = width_for(fr, 0.01);
+    md << table_row({"`" + s.quantity + "`", std::to_string(s.depth), gamma_text(f),
+                     f.fit ? sig(f.fit->prefactor, 3) : "—", str_cat(f.used, "/", f.points),
+                     str_cat(format_sig(last.err / last.limit, 2), " ± ", format_sig(last.se / last.limit, 1),
+                             " (n=", static_cast<std::size_t>(last.n), ")"),
+                     n1 ? sig(*n1, 2) : "—"});
+  }
+  md << "\n![|E‖J₁‖ − limit| against n](convergence.svg)\n\n";
+
+  // --- gamma table: moments ---
+  md << "## Exponents γ for the moments of J₁J₁ᵀ (iid)\n\n";
+  md << table_row({"moment", "L", "limit", "γ [95% CI]", "widths", "rel. error at largest n"});
+  md << table_row({"---", "---:", "---:", "---", "---:", "---:"});
+  for (const Series& s : moments) {
+    const Fit f = fit_points(s.points, false);
+    const Point& last = s.points.back();
+    md << table_row({"`" + s.quantity + "`", std::to_string(s.depth), sig(last.limit, 6), gamma_text(f),
+                     str_cat(f.used, "/", f.points),
+                     str_cat(format_sig(last.err / last.limit, 2), " ± ", format_sig(last.se / last.limit, 1),
+                             " (n=", static_cast<std::size_t>(last.n), ")")});
+  }
+  md << "\n";
+
+  // --- L/n ---
+  md << "## Along lines of constant L/n (iid)\n\n";
+  md << table_row({"L/n", "widths (L)", "γ of relative error [95% CI]", "relative errors, smallest → largest n"});
+  md << table_row({"---", "---", "---", "---"});
+  std::vector<Fit> ln_fits;
+  for (const Series& s : lines) {
+    const Fit f = fit_points(s.points, true);
+    ln_fits.push_back(f);
+    std::string widths, rels;
+    for (const Point& p : s.points) {
+      widths += str_cat(widths.empty() ? "" : ", ", static_cast<std::size_t>(p.n), " (",
+                        static_cast<std::size_t>(p.n) / s.depth, ")");
+      rels += str_cat(rels.empty() ? "" : ", ", format_sig(p.err / p.limit, 2));
+    }
+    md << table_row({s.label, widths, gamma_text(f), rels});
+  }
+  // The fixed-L relative-error exponents, for comparison.
+  md << "\nFor comparison, the relative error at fixed L (iid):\n\n";
+  md << table_row({"L", "γ of relative error [95% CI]"});
+  md << table_row({"---:", "---"});
+  for (const Series& s : norms) {
+    if (s.quantity != "iid") continue;
+    md << table_row({std::to_string(s.depth), gamma_text(fit_points(s.points, true))});
+  }
+  md << "\n![relative error along lines of constant L/n](convergence-ln.svg)\n\n";
+  {
+    int flat = 0, decaying = 0, growing = 0, undecided = 0;
+    for (const Fit& f : ln_fits) {
+      if (!f.fit) {
+        ++undecided;
+      } else if (f.fit->gamma_ci.low > 0) {
+        ++decaying;
+      } else if (f.fit->gamma_ci.high < 0) {
+        ++growing;
+      } else {
+        ++flat;
+      }
+    }
+    md << "**Reading.** Of " << ln_fits.size() << " lines of constant L/n, " << flat
+       << " have an interval on γ that contains 0 (consistent with the relative error being a function of "
+          "L/n alone), "
+       << decaying << " decay (γ > 0: at fixed L/n the error still shrinks with n, so L/n does not "
+                      "control it alone), "
+       << growing << " grow, and " << undecided << " have too few resolved widths to fit.\n\n";
+  }
+
+  // --- cells ---
+  md << "## Every cell\n\n";
+  md << "E‖J₁‖ ± SE against the limit; cost is the median processor time of one replicate (one chain "
+        "to the cell's deepest L, all listed depths included), single-threaded BLAS.\n\n";
+  md << table_row({"quantity", "n", "replicates (cap)", "CPU s / replicate", "L", "E‖J₁‖ ± SE", "limit",
+                   "error", "resolved"});
+  md << table_row({"---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---"});
+  for (const Cell& c : g_cells) {
+    bool first = true;
+    for (const DepthResult& d : c.depths) {
+      md << table_row({first ? "`" + c.quantity->id + "`" : "", first ? std::to_string(c.width) : "",
+                       first ? str_cat(c.reps, " (", c.cap, ")") : "",
+                       first ? format_sig(c.cpu_s_per_rep, 3) : "", std::to_string(d.depth),
+                       str_cat(format_sig(d.mean, 5), " ± ", format_sig(d.se, 2)), format_sig(d.limit, 5),
+                       format_sig(d.mean - d.limit, 3), d.resolved() ? "yes" : "no"});
+      first = false;
+    }
+  }
+  md << "\n";
+  std::size_t dead = 0;
+  for (const Cell& c : g_cells) dead += c.dead;
+  md << "Networks whose units all died (J = 0, counted as ‖J₁‖ = 0): " << dead << ".\n\n";
+
+  md << "## Provenance\n\n"
+     << "- jacstab " << prov.version << ", git " << prov.git_hash << ", " << prov.compiler << ", "
+     << prov.build_type << "\n"
+     << "- BLAS: " << prov.blas << " (single-threaded inside replicates)\n"
+     << "- Boost " << prov.boost << "; host " << prov.host << "; " << default_thread_count()
+     << " hardware threads\n"
+     << "- profile " << to_string(g_settings.profile) << ", seed " << g_settings.seed << ", "
+     << g_settings.threads << " worker thread(s)\n"
+     << "- date " << prov.date_utc << ", wall time " << format_fixed(wall_s, 0) << " s\n"
+     << "- command: `" << command_line << "`\n";
+
+  // --- figures ---
+  std::vector<std::vector<const Series*>> panels;
+  std::vector<std::string> titles;
+  for (const Quantity& q : quantities()) {
+    panels.emplace_back();
+    titles.push_back(q.id);
+    for (const Series& s : norms) {
+      if (s.quantity == q.id) panels.back().push_back(&s);
+    }
+  }
+  panels.emplace_back();
+  titles.push_back("iid: m_2 = (1/n) tr (JJ^T)^2");
+  for (const Series& s : moments) {
+    if (s.quantity == "m2") panels.back().push_back(&s);
+  }
+  const std::string svg = error_figure(panels, titles, false, 3, 2, 1200, 760);
+  std::vector<std::vector<const Series*>> ln_panels(2);
+  for (const Series& s : lines) ln_panels[0].push_back(&s);
+  for (const Series& s : norms) {
+    if (s.quantity == "iid") ln_panels[1].push_back(&s);
+  }
+  const std::string svg_ln = error_figure(ln_panels, {"iid: constant L/n", "iid: constant L"}, true, 2, 1, 1000, 420);
+
+  write_file_atomic(dir / "convergence.svg", svg);
+  write_file_atomic(dir / "convergence-ln.svg", svg_ln);
+  write_file_atomic(dir / "convergence.md", md.str());
+  return md.str();
+}
+
+constexpr const char* kHelp = R"(Usage: bench_convergence [options] [--benchmark_* flags]
+
+Convergence in the width n of E||J_1|| (iid, scaled random pruning s = 0.5 and 0.9,
+variance-matched magnitude pruning, dependent weights below Thm 5.1's bound) and of the moments
+of J J^T to their free-probability limits, with the cost per replicate; fits |error| ~ C n^-gamma.
+
+Options:
+  --profile P       quick (n = 32..128, seconds), paper (n = 64..4096, L = 1, 5, 10, 30;
+                    about 20 minutes on 2 cores), extended (adds n = 8192; hours)   [paper]
+  --report-dir DIR  write DIR/convergence.md, convergence.svg, convergence-ln.svg and the
+                    benchmark JSON DIR/bench/convergence.json (all written at the end,
+                    atomically: an interrupted run leaves the previous files)
+  --seed S          master seed                                                  [20240531]
+  --threads T       worker threads, each running whole replicates           [all cores]
+  --quiet           no progress lines on stderr
+  --help            this text
+Any --benchmark_* flag is passed to Google Benchmark (e.g. --benchmark_filter=iid).
+Exit status: 0 success, 2 bad input (the message names the option), 1 failure.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> ours;
+  std::vector<char*> bench_args{argv[0]};
+  std::string command_line = "bench_convergence";
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    command_line += " " + a;
+    if (a.rfind("--benchmark_", 0) == 0) {
+      bench_args.push_back(argv[i]);
+    } else {
+      ours.push_back(a);
+    }
+  }
+  std::optional<std::filesystem::path> report_dir;
+  try {
+    if (jacstab::cli::print_help_if_asked(ours, kHelp)) return 0;
+    const jacstab::cli::Options o("bench_convergence", ours, {"profile", "report-dir", "seed", "threads"},
+                                  {"quiet"});
+    if (auto p = o.text("profile")) {
+      try {
+        g_settings.profile = parse_profile(*p, "--profile");
+      } catch (const std::invalid_argument& e) {
+        o.fail(e.what());
+      }
+    }
+    if (auto s = o.integer("seed", 0, UINT64_MAX)) g_settings.seed = *s;
+    g_settings.threads = static_cast<unsigned>(o.integer("threads", 1, 4096).value_or(default_thread_count()));
+    g_settings.quiet = o.flag("quiet");
+    if (auto d = o.text("report-dir")) {
+      if (d->empty()) o.fail("--report-dir must not be empty");
+      report_dir = *d;
+    }
+  } catch (const jacstab::cli::UsageError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  for (char* a : bench_args) {
+    if (report_dir && std::string(a).rfind("--benchmark_out", 0) == 0) {
+      std::cerr << "bench_convergence: --report-dir writes the benchmark JSON itself; do not also give " << a << "\n";
+      return 2;
+    }
+  }
+  try {
+    std::filesystem::path json_tmp;
+    std::string out_flag, fmt_flag = "--benchmark_out_format=json";
+    if (report_dir) {
+      std::filesystem::create_directories(*report_dir / "bench");
+      json_tmp = *report_dir / "bench" / ".convergence.json.partial";
+      out_flag = "--benchmark_out=" + json_tmp.string();
+      bench_args.push_back(out_flag.data());
+      bench_args.push_back(fmt_flag.data());
+    }
+    set_blas_threads(1);
+    const Grid grid = grid_for(g_settings.profile);
+    static const std::vector<Quantity> qs = quantities();
+    for (const Quantity& q : qs) {
+      for (std::size_t n : grid.widths) {
+        benchmark::RegisterBenchmark(str_cat("BM_ConvergeNorm/", q.id, "/width:", n).c_str(), BM_ConvergeNorm,
+                                     &grid, &q, n)
+            ->Iterations(1)
+            ->UseRealTime()
+            ->Unit(benchmark::kSecond);
+      }
+    }
+    benchmark::AddCustomContext("jacstab_version", build_info::version);
+    benchmark::AddCustomContext("jacstab_git", build_info::git_hash);
+    benchmark::AddCustomContext("blas", blas_config());
+    benchmark::AddCustomContext("blas_threads", "1");
+    benchmark::AddCustomContext("worker_threads", std::to_string(g_settings.threads));
+    benchmark::AddCustomContext("profile", std::string(to_string(g_settings.profile)));
+    benchmark::AddCustomContext("seed", std::to_string(g_settings.seed));
+    int bargc = static_cast<int>(bench_args.size());
+    benchmark::Initialize(&bargc, bench_args.data());
+    if (benchmark::ReportUnrecognizedArguments(bargc, bench_args.data())) return 2;
+    const auto start = std::chrono::steady_clock::now();
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (report_dir) {
+      if (g_cells.empty()) {
+        std::cerr << "bench_convergence: no benchmark ran (check --benchmark_filter); nothing written\n";
+        std::filesystem::remove(json_tmp);
+        return 1;
+      }
+      write_analysis(grid, *report_dir, wall, command_line);
+      std::filesystem::rename(json_tmp, *report_dir / "bench" / "convergence.json");
+      std::cerr << "bench_convergence: wrote " << (*report_dir / "convergence.md").string() << "\n";
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "bench_convergence: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
