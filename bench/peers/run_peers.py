@@ -22,13 +22,14 @@ Steps:
 
 --quick shrinks everything (n=64/L=10 and n=128/L=5, 2 samples, 1 warm-up, no large width,
 short benchmark repetitions) for trying the script out; use it with a scratch --out. Where no
-jacstab benchmark exists at a size (always the case for the quick sizes), jacstab's time is
+jacstab benchmark exists at a size (at present the case for the quick sizes), jacstab's time is
 taken from `jacstab sample --reps R --threads T --json` (summary.wall_seconds / R), labelled as
 such; targets are never judged on that fallback.
 
-A full run (K=10, W=2, threads 1,2) takes roughly 10 to 15 minutes on 2 cores, most of it in
-the default PyTorch jacobian at n=1024 (plus the large-width benchmarks). Run it on a quiet
-machine: every contender is timed on the same cores.
+A full run (K=10, W=2, threads 1,2) is estimated at 10 to 20 minutes on 2 cores (extrapolated
+from small sizes), most of it in the default PyTorch jacobian at n=1024 (about 10 to 15 s per
+sample) and in the large-width benchmarks. Run it on a quiet machine: every contender is timed
+on the same cores.
 
 Needs only the Python standard library; the peers need numpy and torch (Debian's
 /usr/bin/python3, the default --python). Exit status: 0 report written, 1 correctness check
@@ -167,6 +168,9 @@ def atomic_write(path, text):
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -263,9 +267,40 @@ def parse_bench_name(name):
     return parts[0], args
 
 
+def _bench_pairs_hook(pairs):
+    """json object hook for Google Benchmark output: in a benchmark row every key after
+    "time_unit" is a counter (or bytes/items_per_second, label). Keeping them apart matters
+    because a user counter may share its name with a built-in field (e.g. "iterations"), and
+    the duplicate key would otherwise overwrite the built-in one."""
+    keys = [k for k, _ in pairs]
+    if "run_name" not in keys or "time_unit" not in keys:
+        return dict(pairs)
+    row, counters, after = {}, {}, False
+    for k, v in pairs:
+        if after:
+            counters[k] = v
+        else:
+            row[k] = v
+            if k == "time_unit":
+                after = True
+    row["__counters__"] = counters
+    return row
+
+
+def load_bench_json(text):
+    return json.loads(text, object_pairs_hook=_bench_pairs_hook)
+
+
 def _median_or_none(values):
     values = [v for v in values if isinstance(v, (int, float))]
     return statistics.median(values) if values else None
+
+
+def _row_counters(row, skip):
+    if "__counters__" in row:
+        return {k: v for k, v in row["__counters__"].items() if k != "label"}
+    return {k: v for k, v in row.items()
+            if k not in skip and k not in ("real_time", "cpu_time", "__counters__")}
 
 
 class BenchResults:
@@ -305,8 +340,7 @@ class BenchResults:
             entry["source"] = f"median of {row.get('repetitions', '?')} repetitions"
             entry["real_time_s"] = row["real_time"] * unit
             entry["cpu_time_s"] = row.get("cpu_time", 0.0) * unit
-            entry["counters"] = {k: v for k, v in row.items()
-                                 if k not in skip and k not in ("real_time", "cpu_time")}
+            entry["counters"] = _row_counters(row, skip)
             cv = [r for r in rows if r.get("aggregate_name") == "cv"]
             if cv:
                 entry["cv_real_time"] = cv[0].get("real_time")
@@ -316,10 +350,9 @@ class BenchResults:
                                else "single run")
             entry["real_time_s"] = _median_or_none([r.get("real_time") for r in iterations]) * unit
             entry["cpu_time_s"] = (_median_or_none([r.get("cpu_time") for r in iterations]) or 0.0) * unit
-            keys = set()
-            for r in iterations:
-                keys.update(k for k in r if k not in skip and k not in ("real_time", "cpu_time"))
-            entry["counters"] = {k: _median_or_none([r.get(k) for r in iterations]) for k in sorted(keys)}
+            per_row = [_row_counters(r, skip) for r in iterations]
+            keys = sorted({k for c in per_row for k in c})
+            entry["counters"] = {k: _median_or_none([c.get(k) for c in per_row]) for k in keys}
         elif "error" not in entry:
             entry["error"] = "no usable rows"
         return entry
@@ -366,26 +399,27 @@ def run_bench(bench, names, repetitions, timeout, min_time=None):
         cmd.append(f"--benchmark_min_time={min_time}")
     log("running " + " ".join(cmd[:2]) + " ...")
     res = run_cmd(cmd, timeout=timeout)
-    doc = None
+    text = ""
     try:
         with open(out_path) as f:
             text = f.read()
-        if text.strip():
-            doc = json.loads(text)
-    except (OSError, ValueError):
-        doc = None
+    except OSError:
+        pass
     finally:
         try:
             os.unlink(out_path)
         except OSError:
             pass
-    if doc is None and res["stdout"].strip():
-        try:
-            doc = json.loads(res["stdout"])
-        except ValueError:
-            doc = None
+    doc = raw = None
+    for candidate in (text, res["stdout"]):
+        if candidate.strip():
+            try:
+                doc, raw = load_bench_json(candidate), json.loads(candidate)
+                break
+            except ValueError:
+                doc = raw = None
     record = {"command": cmd, "returncode": res["returncode"], "stderr_tail": tail(res["stderr"]),
-              "json": doc}
+              "json": raw}
     return record, doc
 
 
@@ -429,9 +463,9 @@ def jacstab_benchmarks(args, bench, sizes):
     if args.jacstab_json:
         for path in args.jacstab_json:
             with open(path) as f:
-                doc = json.load(f)
-            results.add_document(doc)
-            records.append({"file": os.path.abspath(path), "json": doc})
+                text = f.read()
+            results.add_document(load_bench_json(text))
+            records.append({"file": os.path.abspath(path), "json": json.loads(text)})
         notes.append("jacstab benchmark results read from " + ", ".join(args.jacstab_json) +
                      " (bench_sample not run by this script).")
         return results, records, notes
@@ -590,8 +624,8 @@ def render(args, sizes, ctx, check_record, provenance, results, bench_notes, pee
     blas_src = "benchmark context `blas`" if ctx.get("blas") else "export manifest provenance"
     w(f"- jacstab: version {ctx.get('jacstab_version') or (provenance or {}).get('version', '?')}, "
       f"git `{git or 'unknown'}` (from {git_src})")
-    w(f"- jacstab BLAS: {blas or 'unknown'} (from {blas_src}); BLAS threads per worker: "
-      f"{ctx.get('blas_threads', '?')}")
+    w(f"- jacstab BLAS: {blas or 'unknown'} (from {blas_src})"
+      + (f"; BLAS threads per worker: {ctx['blas_threads']}" if ctx.get("blas_threads") else ""))
     if ctx.get("library_build_type"):
         w(f"- Google Benchmark library build type: {ctx['library_build_type']} (this describes the "
           "Debian `libbenchmark` package, not jacstab, which is built in Release)")
@@ -616,8 +650,8 @@ def render(args, sizes, ctx, check_record, provenance, results, bench_notes, pee
     w("")
     w("- **jacstab**: `BM_SampleJacobianNorm` = one sample on 1 thread (real time per iteration); "
       "`BM_SampleJacobianNormBatch` at T threads = a batch of replicates run in parallel, counter "
-      "`s_per_sample` (throughput). jacstab draws only the weights feeding active units and uses "
-      "the exact or iterative norm (`--norm-method auto`). Median of 5 Google Benchmark "
+      "`s_per_sample` (throughput). jacstab draws only the weights feeding active units and keeps "
+      "only the rows the next layer reads (README, \"Speed\"). Median of 5 Google Benchmark "
       "repetitions" + (" (2 with `--quick`)" if quick else "") + ".")
     w("- **numpy** (`peer_numpy.py`): `default_rng` `standard_normal` weights, forward pass, "
       "`J = W_l @ (d[:, None] * J)`, `np.linalg.norm(J, 2)`.")
@@ -722,7 +756,11 @@ def render(args, sizes, ctx, check_record, provenance, results, bench_notes, pee
                     v = "met" if ratio >= thr else "NOT MET"
                 verdicts.append(v)
                 w(f"| {title} | n={n}, L={L} | {T} | {fmt_ratio(ratio)} | {v} |")
-        summary.append((title, verdicts))
+        measured = [ratio_table[(name, n, L, T)][0] for n, L in sizes for T in args.threads
+                    if ratio_table.get((name, n, L, T), (None, False))[1]
+                    and ratio_table[(name, n, L, T)][0] is not None]
+        extra = f"lowest measured ratio {fmt_ratio(min(measured))}" if measured and not quick else ""
+        summary.append((title, verdicts, extra))
     floor_rows = []
     for n, L in sizes:
         single = results.time_s(F_SAMPLE, width=n, depth=L)
@@ -738,9 +776,12 @@ def render(args, sizes, ctx, check_record, provenance, results, bench_notes, pee
         floor_rows.append((n, L, single, floors, ratios, v))
         w(f"| jacstab ≤ {TARGET_FLOOR:g}× floor (`{F_FASTFLOOR}`) | n={n}, L={L} | 1 | "
           f"{'—' if r is None else f'{r:.3g}× the floor'} | {v} |")
-    summary.append((f"jacstab ≤ {TARGET_FLOOR:g}× the fast-path floor", [row[-1] for row in floor_rows]))
+    floor_measured = [row[4][F_FASTFLOOR] for row in floor_rows if row[4][F_FASTFLOOR] is not None]
+    summary.append((f"jacstab ≤ {TARGET_FLOOR:g}× the fast-path floor", [row[-1] for row in floor_rows],
+                    f"highest measured ratio {max(floor_measured):.3g}× the floor"
+                    if floor_measured and not quick else ""))
     w("")
-    for title, verdicts in summary:
+    for title, verdicts, extra in summary:
         if all(v == "met" for v in verdicts):
             overall = "met"
         elif any(v == "NOT MET" for v in verdicts):
@@ -750,7 +791,7 @@ def render(args, sizes, ctx, check_record, provenance, results, bench_notes, pee
         else:
             overall = "not measured" if all(v.startswith("not measured") for v in verdicts) else \
                 "incomplete (some cases not measured)"
-        w(f"- **{title}**: {overall}.")
+        w(f"- **{title}**: {overall}" + (f" ({extra})" if extra else "") + ".")
     w("")
     w("The speed-ups are judged at every thread count run; a target is met when it holds at both "
       "sizes and every T.")
@@ -776,7 +817,7 @@ def render(args, sizes, ctx, check_record, provenance, results, bench_notes, pee
     w("")
 
     # large width
-    w("## Large width (depth 10, 1 thread)")
+    w("## Large width (depth 10)")
     w("")
     large = [e for e in results.entries.values() if e["family"] == F_LARGE]
     if not large:
@@ -785,9 +826,13 @@ def render(args, sizes, ctx, check_record, provenance, results, bench_notes, pee
         w(f"{why}.")
         w("")
     else:
-        w("One bench_sample process per benchmark, 1 repetition, so `peak_rss_gib` is that "
-          "benchmark's own peak. Methods: 0 = dense chain, 1 = matrix-free Lanczos operator, "
-          "2 = auto.")
+        if args.jacstab_json:
+            w("Read from the given benchmark JSON. Methods: 0 = dense chain, 1 = matrix-free "
+              "Lanczos operator, 2 = auto.")
+        else:
+            w("One bench_sample process per benchmark, 1 repetition, so `peak_rss_gib` is that "
+              "benchmark's own peak. Methods: 0 = dense chain, 1 = matrix-free Lanczos operator, "
+              "2 = auto.")
         w("")
         w("| width | method | time (s) | log ‖J₁‖ | rel. error bound | iterations | peak RSS (GiB) | "
           "used operator | network (GiB) |")
