@@ -37,11 +37,13 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <numbers>
 #include <optional>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -349,6 +351,93 @@ void BM_ConvergeNorm(benchmark::State& state, const Grid* grid, const Quantity* 
   g_cells.push_back(std::move(cell));
 }
 
+// --- re-reading a benchmark JSON --------------------------------------------------------
+
+std::string read_text_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(str_cat("cannot read ", path.string()));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// What the JSON context recorded about the measuring run.
+struct MeasuredRun {
+  std::map<std::string, std::string> context;
+  double wall_s = 0;  ///< sum of the cells' real times
+};
+
+/// Rebuilds g_cells from a JSON file written by this program (--benchmark_out): each
+/// "BM_ConvergeNorm/<quantity>/width:<n>" entry's counters give the cell back. Throws
+/// std::runtime_error naming the file when it holds no such entry.
+MeasuredRun read_cells(const std::filesystem::path& path) {
+  const std::string text = read_text_file(path);
+  MeasuredRun run;
+  const std::regex pair_re("\"([^\"]+)\": (\"[^\"]*\"|[-+0-9.eE]+|true|false|null)");
+  const std::size_t bench_at = text.find("\"benchmarks\"");
+  if (bench_at == std::string::npos) throw std::runtime_error(str_cat(path.string(), ": no \"benchmarks\" array"));
+  {
+    const std::string ctx = text.substr(0, bench_at);
+    for (auto it = std::sregex_iterator(ctx.begin(), ctx.end(), pair_re); it != std::sregex_iterator(); ++it) {
+      std::string v = (*it)[2].str();
+      if (!v.empty() && v.front() == '"') v = v.substr(1, v.size() - 2);
+      run.context[(*it)[1].str()] = v;
+    }
+  }
+  static const std::vector<Quantity> qs = quantities();
+  std::size_t pos = bench_at;
+  while ((pos = text.find('{', pos)) != std::string::npos) {
+    const std::size_t end = text.find('}', pos);
+    if (end == std::string::npos) break;
+    const std::string block = text.substr(pos, end - pos);
+    pos = end;
+    std::map<std::string, std::string> kv;
+    for (auto it = std::sregex_iterator(block.begin(), block.end(), pair_re); it != std::sregex_iterator(); ++it) {
+      std::string v = (*it)[2].str();
+      if (!v.empty() && v.front() == '"') v = v.substr(1, v.size() - 2);
+      kv[(*it)[1].str()] = v;
+    }
+    std::smatch m;
+    const std::string name = kv["name"];
+    static const std::regex name_re("^BM_ConvergeNorm/([^/]+)/width:([0-9]+)/");
+    if (!std::regex_search(name, m, name_re) || kv.count("error_occurred")) continue;
+    const auto q = std::find_if(qs.begin(), qs.end(), [&](const Quantity& x) { return x.id == m[1].str(); });
+    if (q == qs.end()) continue;
+    auto num = [&](const std::string& k) { return kv.count(k) ? std::stod(kv[k]) : NAN; };
+    Cell c;
+    c.quantity = &*q;
+    c.width = std::stoul(m[2].str());
+    c.reps = static_cast<std::size_t>(num("reps"));
+    c.cap = static_cast<std::size_t>(num("rep_cap"));
+    c.dead = static_cast<std::size_t>(num("dead"));
+    c.cpu_s_per_rep = num("cpu_s_per_rep");
+    c.wall_s = num("real_time");
+    run.wall_s += c.wall_s;
+    std::set<std::size_t> depths;
+    static const std::regex depth_re("^L([0-9]+)_mean$");
+    for (const auto& [k, v] : kv) {
+      std::smatch dm;
+      if (std::regex_match(k, dm, depth_re)) depths.insert(std::stoul(dm[1].str()));
+    }
+    for (std::size_t L : depths) {
+      DepthResult d;
+      d.depth = L;
+      const std::string p = str_cat("L", L, "_");
+      d.mean = num(p + "mean");
+      d.se = num(p + "se");
+      d.limit = num(p + "limit");
+      for (std::size_t k = 0; k < kMoments; ++k) {
+        const std::string mk = str_cat(p, "m", k + 1, "_");
+        d.moments[k] = {num(mk + "mean"), num(mk + "se"), num(mk + "limit")};
+      }
+      c.depths.push_back(d);
+    }
+    g_cells.push_back(std::move(c));
+  }
+  if (g_cells.empty()) throw std::runtime_error(str_cat(path.string(), ": no BM_ConvergeNorm results"));
+  return run;
+}
+
 // --- analysis --------------------------------------------------------------------------
 
 /// One point of an error curve.
@@ -493,7 +582,7 @@ std::string error_figure(const std::vector<std::vector<const Series*>>& panels,
   fig.height_px = height_px;
   std::ostringstream script;
   script << "set multiplot layout " << rows << "," << cols << "\n"
-         << "set logscale xy\nset format x '2^{%L}'\nset format y '10^{%L}'\n"
+         << "set logscale x 2\nset logscale y 10\nset format x '2^{%L}'\nset format y '10^{%L}'\n"
          << "set xlabel 'width n' font ',10'\nset key top right font ',8' samplen 1.5\n"
          << "set ylabel '" << (relative ? "|E||J|| / limit - 1|" : "|E - limit|") << "' font ',10'\n";
   int block = 0;
@@ -538,7 +627,7 @@ std::string error_figure(const std::vector<std::vector<const Series*>>& panels,
 }
 
 std::string write_analysis(const Grid& g, const std::filesystem::path& dir, double wall_s,
-                           const std::string& command_line) {
+                           const std::string& command_line, const std::string& measured_by) {
   const std::vector<Series> norms = norm_series(g);
   const std::vector<Series> moments = moment_series(g);
   const std::vector<Series> lines = ln_series(g);
@@ -712,6 +801,7 @@ std::string write_analysis(const Grid& g, const std::filesystem::path& dir, doub
      << g_settings.threads << " worker thread(s)\n"
      << "- date " << prov.date_utc << ", wall time " << format_fixed(wall_s, 0) << " s\n"
      << "- command: `" << command_line << "`\n";
+  if (!measured_by.empty()) md << "- " << measured_by << "\n";
 
   // --- figures ---
   std::vector<std::vector<const Series*>> panels;
@@ -756,6 +846,8 @@ Options:
                     atomically: an interrupted run leaves the previous files)
   --seed S          master seed                                                  [20240531]
   --threads T       worker threads, each running whole replicates           [all cores]
+  --from-json FILE  no run: rebuild the report in --report-dir from the JSON of an earlier
+                    run (its profile, seed and threads are read from the file)
   --quiet           no progress lines on stderr
   --help            this text
 Any --benchmark_* flag is passed to Google Benchmark (e.g. --benchmark_filter=iid).
@@ -777,11 +869,11 @@ int main(int argc, char** argv) {
       ours.push_back(a);
     }
   }
-  std::optional<std::filesystem::path> report_dir;
+  std::optional<std::filesystem::path> report_dir, from_json;
   try {
     if (jacstab::cli::print_help_if_asked(ours, kHelp)) return 0;
-    const jacstab::cli::Options o("bench_convergence", ours, {"profile", "report-dir", "seed", "threads"},
-                                  {"quiet"});
+    const jacstab::cli::Options o("bench_convergence", ours,
+                                  {"profile", "report-dir", "seed", "threads", "from-json"}, {"quiet"});
     if (auto p = o.text("profile")) {
       try {
         g_settings.profile = parse_profile(*p, "--profile");
@@ -796,6 +888,14 @@ int main(int argc, char** argv) {
       if (d->empty()) o.fail("--report-dir must not be empty");
       report_dir = *d;
     }
+    if (auto f = o.text("from-json")) {
+      if (!report_dir) o.fail("--from-json needs --report-dir (where to write the report)");
+      if (!std::filesystem::is_regular_file(*f)) o.fail(str_cat("--from-json: no such file '", *f, "'"));
+      if (o.has("profile") || o.has("seed") || o.has("threads")) {
+        o.fail("--from-json takes the profile, seed and threads from the file; do not give them");
+      }
+      from_json = *f;
+    }
   } catch (const jacstab::cli::UsageError& e) {
     std::cerr << e.what() << "\n";
     return 2;
@@ -804,6 +904,31 @@ int main(int argc, char** argv) {
     if (report_dir && std::string(a).rfind("--benchmark_out", 0) == 0) {
       std::cerr << "bench_convergence: --report-dir writes the benchmark JSON itself; do not also give " << a << "\n";
       return 2;
+    }
+  }
+  if (from_json) {
+    try {
+      const MeasuredRun run = read_cells(*from_json);
+      auto ctx = [&](const char* k) { return run.context.count(k) ? run.context.at(k) : std::string("?"); };
+      g_settings.profile = parse_profile(ctx("profile"));
+      g_settings.seed = std::stoull(ctx("seed"));
+      g_settings.threads = static_cast<unsigned>(std::stoul(ctx("worker_threads")));
+      const Grid grid = grid_for(g_settings.profile);
+      const std::filesystem::path json_out = *report_dir / "bench" / "convergence.json";
+      std::filesystem::create_directories(json_out.parent_path());
+      const std::string measured_by =
+          str_cat("measured by jacstab ", ctx("jacstab_version"), " (git ", ctx("jacstab_git"), ") on ",
+                  ctx("host_name"), ", ", ctx("date"), "; this report re-rendered from that run's JSON");
+      write_analysis(grid, *report_dir, run.wall_s, command_line, measured_by);
+      if (!std::filesystem::exists(json_out) || !std::filesystem::equivalent(*from_json, json_out)) {
+        write_file_atomic(json_out, read_text_file(*from_json));
+      }
+      std::cerr << "bench_convergence: wrote " << (*report_dir / "convergence.md").string() << " from "
+                << from_json->string() << "\n";
+      return 0;
+    } catch (const std::exception& e) {
+      std::cerr << "bench_convergence: " << e.what() << "\n";
+      return 1;
     }
   }
   try {
@@ -848,7 +973,7 @@ int main(int argc, char** argv) {
         std::filesystem::remove(json_tmp);
         return 1;
       }
-      write_analysis(grid, *report_dir, wall, command_line);
+      write_analysis(grid, *report_dir, wall, command_line, "");
       std::filesystem::rename(json_tmp, *report_dir / "bench" / "convergence.json");
       std::cerr << "bench_convergence: wrote " << (*report_dir / "convergence.md").string() << "\n";
     }

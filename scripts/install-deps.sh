@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages jacstab needs, skipping those already present.
-# Usage: bash scripts/install-deps.sh        (needs root, or sudo, for apt-get)
+# Usage: bash scripts/install-deps.sh [--bench]   (needs root, or sudo, for apt-get)
+#   --bench  also the Python peers of the speed comparison (python3-numpy, python3-torch)
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,12 @@ packages=(
   libgtest-dev libbenchmark-dev
   gnuplot-nox dataset-fashion-mnist gzip
 )
+for arg in "$@"; do
+  case "$arg" in
+    --bench) packages+=(python3-numpy python3-torch) ;;
+    *) echo "install-deps: unknown option '$arg' (expected --bench)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -27,15 +27,15 @@ struct CliRun {
   std::string err;  // stderr
 };
 
-/// Runs `jacstab <args>` with the environment assignments `env` ("NAME=value ...", passed to
-/// the shell as written) in front.
-inline CliRun run_with_env(const std::string& env, const std::string& args) {
+/// Runs `<program> <args>` with the environment assignments `env` ("NAME=value ...", passed
+/// to the shell as written) in front.
+inline CliRun run_program(const std::string& env, const std::string& program, const std::string& args) {
   // One file per call and process: ctest runs these tests in parallel processes.
   static int calls = 0;
   const fs::path err_file = fs::path(::testing::TempDir()) /
                             ("jacstab_cli_stderr." + std::to_string(::getpid()) + "." +
                              std::to_string(++calls) + ".txt");
-  const std::string cmd = env + (env.empty() ? "" : " ") + std::string(JACSTAB_CLI) + " " + args + " 2>'" + err_file.string() + "'";
+  const std::string cmd = env + (env.empty() ? "" : " ") + program + " " + args + " 2>'" + err_file.string() + "'";
   CliRun r;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -51,6 +51,11 @@ inline CliRun run_with_env(const std::string& env, const std::string& args) {
   in.close();
   fs::remove(err_file);
   return r;
+}
+
+/// Runs `jacstab <args>` with the environment assignments `env` in front.
+inline CliRun run_with_env(const std::string& env, const std::string& args) {
+  return run_program(env, JACSTAB_CLI, args);
 }
 
 inline CliRun run(const std::string& args) { return run_with_env("", args); }

@@ -567,6 +567,24 @@ TEST(PrefixNorms, EqualNormsOfSeparatelyBuiltShallowerNetworks) {
   RecordProperty("dead_prefixes", dead);
 }
 
+// The dense path on its own, with either norm of the product, against the dense reference;
+// and the automatic choice is one of the two paths (same norm).
+TEST(JacobianNormChain, MatchesTheReferenceWithEitherProductNorm) {
+  for (std::uint64_t r = 0; r < 3; ++r) {
+    const MlpConfig config = make_config(48, 6, iid(2.0));
+    Engine e = stream(kSeed, "test_jacobian/chain", r);
+    const Network net = sample_network(config, e);
+    const ForwardPass pass = forward(net);
+    for (std::size_t k : {1, 3}) {
+      const double expected = std::log(spectral_norm_exact(jacobian_reference(net, pass, k)).norm);
+      EXPECT_TRUE(LogNearAbs(expected, jacobian_norm_chain(net, pass, k, 0, NormMethod::exact).log_norm, 1e-10));
+      EXPECT_TRUE(LogNearAbs(expected, jacobian_norm_chain(net, pass, k, 0, NormMethod::iterative).log_norm, 1e-9));
+      EXPECT_TRUE(LogNearAbs(expected, jacobian_norm(net, pass, k).log_norm, 1e-9));
+    }
+    EXPECT_FALSE(jacobian_norm_prefers_operator(net, pass));  // tiny: the dense chain is cheaper
+  }
+}
+
 // Norms at a few listed depths: each equals the norm of the separately built shallower
 // network (dense reference), the full-depth norm equals a run without the list, the product
 // handed to on_depth carries the norm (||P|| 2^log2 = ||J_l||), and invalid lists are refused.

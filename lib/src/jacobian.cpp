@@ -196,6 +196,13 @@ NormResult jacobian_norm(const Network& net, const ForwardPass& pass, std::size_
       return r;
     }
   }
+  return jacobian_norm_chain(net, pass, k, column,
+                             method == NormMethod::iterative ? NormMethod::automatic : method);
+}
+
+NormResult jacobian_norm_chain(const Network& net, const ForwardPass& pass, std::size_t k,
+                               std::size_t column, NormMethod product_method) {
+  check_k(net, pass, k, column, "jacobian_norm_chain");
   // Compact chain: J_k restricted to the active columns of D_{k-1} (the same singular
   // values), keeping at each layer only the rows the next layer reads.
   int log2 = 0;
@@ -210,7 +217,7 @@ NormResult jacobian_norm(const Network& net, const ForwardPass& pass, std::size_
       log2 += detail::compact_chain_step(w_active, nullptr, p, l == k);
     }
   }
-  NormResult r = spectral_norm(p, method == NormMethod::iterative ? NormMethod::automatic : method);
+  NormResult r = spectral_norm(p, product_method);
   add_scale(r, log2);
   return r;
 }

@@ -63,9 +63,18 @@ class JacobianOperator final : public LinearOperator {
 };
 
 /// ||J_k|| of a sampled network with the given method; the result's log_norm is the true
-/// log-norm and `norm` is scaled by 2^log2_scale.
+/// log-norm and `norm` is scaled by 2^log2_scale. exact: the compact dense chain and LAPACK's
+/// SVD of the product; iterative: the matrix-free operator and Lanczos; automatic: whichever
+/// of the operator and the dense chain (with the cheaper norm of the product) the cost model
+/// of jacobian_norm_prefers_operator() estimates faster.
 NormResult jacobian_norm(const Network& net, const ForwardPass& pass, std::size_t k = 1,
                          std::size_t column = 0, NormMethod method = NormMethod::automatic);
+
+/// ||J_k|| by the compact dense chain alone (the dense path of jacobian_norm()): J_k
+/// restricted to the active columns of D_{k-1}, then spectral_norm(product, product_method).
+NormResult jacobian_norm_chain(const Network& net, const ForwardPass& pass, std::size_t k = 1,
+                               std::size_t column = 0,
+                               NormMethod product_method = NormMethod::automatic);
 
 /// The choice NormMethod::automatic makes in jacobian_norm(): true when the matrix-free
 /// operator (Lanczos, O(L n^2) per step, memory-bound) is estimated cheaper than the compact
