@@ -707,6 +707,30 @@ std::string write_analysis(const Grid& g, const std::filesystem::path& dir, doub
                      n1 ? sig(*n1, 2) : "—"});
   }
   md << "\n![|E‖J₁‖ − limit| against n](convergence.svg)\n\n";
+  {
+    // Which known rates the intervals admit: n^{-2/3} is the Tracy-Widom scale of the edge of a
+    // single Wishart-type matrix (its mean sits O(n^{-2/3}) below the edge), n^{-1} the
+    // scale of smooth (linear) spectral statistics.
+    std::size_t fits = 0, tw = 0, one = 0, both = 0, neither = 0;
+    for (const Series& s : norms) {
+      const Fit f = fit_points(s.points, false);
+      if (!f.fit) continue;
+      ++fits;
+      const bool a = f.fit->gamma_ci.low <= 2.0 / 3.0 && 2.0 / 3.0 <= f.fit->gamma_ci.high;
+      const bool b = f.fit->gamma_ci.low <= 1.0 && 1.0 <= f.fit->gamma_ci.high;
+      tw += a && !b;
+      one += b && !a;
+      both += a && b;
+      neither += !a && !b;
+    }
+    md << "**Reading.** " << fits << " of " << norms.size()
+       << " (quantity, L) series have enough resolved widths to fit. Their intervals on γ contain 2/3 "
+          "(the Tracy–Widom scale n^{−2/3} of the edge of one Gaussian matrix, whose mean norm sits "
+          "O(n^{−2/3}) below the limit) but not 1 in "
+       << tw << ", 1 but not 2/3 in " << one << ", both in " << both << ", and neither in " << neither
+       << ". “n for 1%” is where the fitted relative error reaches 1%; it extrapolates beyond the "
+          "widths run wherever it exceeds them.\n\n";
+  }
 
   // --- gamma table: moments ---
   md << "## Exponents γ for the moments of J₁J₁ᵀ (iid)\n\n";
@@ -720,7 +744,22 @@ std::string write_analysis(const Grid& g, const std::filesystem::path& dir, doub
                      str_cat(format_sig(last.err / last.limit, 2), " ± ", format_sig(last.se / last.limit, 1),
                              " (n=", static_cast<std::size_t>(last.n), ")")});
   }
-  md << "\n";
+  md << "\n**Why the moments rarely resolve a bias.** m₁ = (1/n)‖J₁‖_F² at L = 1 is (1/n) Σ over the "
+        "active units j of D₀ of ‖W₁e_j‖², about 2|a₀|/n, so its relative standard deviation is at least "
+        "that of the active count |a₀| ~ Binomial(n, ½), 1/√n; every further layer adds its own mask count. "
+        "A bias of order 1/n is then below the standard error of R replicates unless R ≳ n: the caps here "
+        "(16 replicates at n = 4096) resolve it only at a few widths.";
+  {
+    std::size_t within = 0, total = 0;
+    for (const Series& s : moments) {
+      for (const Point& p : s.points) {
+        ++total;
+        within += std::abs(p.err) <= 2.0 * p.se;
+      }
+    }
+    md << " Of the " << total << " (moment, L, n) means, " << within
+       << " lie within two standard errors of their limit.\n\n";
+  }
 
   // --- L/n ---
   md << "## Along lines of constant L/n (iid)\n\n";
