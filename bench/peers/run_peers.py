@@ -657,7 +657,7 @@ def render(args, sizes, ctx, check_record, provenance, results, bench_notes, pee
     w("- **jacstab**: `BM_SampleJacobianNorm` = one sample on 1 thread (real time per iteration); "
       "`BM_SampleJacobianNormBatch` at T threads = a batch of replicates run in parallel, counter "
       "`s_per_sample` (throughput). jacstab draws only the weights feeding active units and keeps "
-      "only the rows the next layer reads (README, \"Speed\"). Median of 5 Google Benchmark "
+      "only the rows the next layer reads (README, \"Benchmarks\"). Median of 5 Google Benchmark "
       "repetitions" + (" (2 with `--quick`)" if quick else "") + ".")
     w("- **numpy** (`peer_numpy.py`): `default_rng` `standard_normal` weights, forward pass, "
       "`J = W_l @ (d[:, None] * J)`, `np.linalg.norm(J, 2)`.")
