@@ -6,10 +6,14 @@
 # Usage: bash scripts/run-benchmarks.sh [BUILD_DIR [OUT_DIR]]     (defaults: build, reports)
 # Environment: JACSTAB_BENCH_PROFILE=quick|paper|extended (convergence grid; default paper),
 #              JACSTAB_BENCH_THREADS=T (worker threads; default all cores).
-# On 2 cores the paper profile takes about 30 minutes for the convergence grid and about 20
+# On 2 cores the paper profile takes about 30 minutes for the convergence grid and about 15
 # for the peers; the peers need Debian's python3-numpy and python3-torch
 # (bash scripts/install-deps.sh --bench).
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -*) echo "run-benchmarks: unknown option '$1' (usage: bash scripts/run-benchmarks.sh [BUILD_DIR [OUT_DIR]])" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 build=${1:-build}
 out=${2:-reports}

@@ -914,6 +914,14 @@ def main(argv=None):
         print(f"run_peers.py: {jacstab} not found or not executable (build jacstab first)", file=sys.stderr)
         return 1
 
+    # 0. the peers' Python must have numpy and torch
+    for module, package in (("numpy", "python3-numpy"), ("torch", "python3-torch")):
+        probe = subprocess.run([args.python, "-c", f"import {module}"], capture_output=True, text=True)
+        if probe.returncode != 0:
+            print(f"run_peers.py: {args.python} cannot import {module} (Debian package {package}; "
+                  "bash scripts/install-deps.sh --bench installs it)", file=sys.stderr)
+            return 2
+
     # 1. correctness
     log("correctness: export a 64 x 10 network and check both peers against it")
     check_record, ok, provenance = correctness(args, jacstab)
