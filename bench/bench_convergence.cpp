@@ -783,7 +783,8 @@ std::string write_analysis(const Grid& g, const std::filesystem::path& dir, doub
         "own count. A bias of order 1/n would then need R ≳ n replicates. The moments are therefore "
         "estimated with the control variate c = Σ_{i<L} (2|a_i|/n − 1), whose mean is exactly 0 (in "
         "an iid network with symmetric weights each unit is active with probability exactly ½: "
-        "flipping the sign of its row of W_i flips it): the estimate is mean(m) − β̂·mean(c), β̂ the "
+        "flipping the sign of its row of W_i flips it; up to the chance, below 2^−n, that a whole "
+        "layer dies): the estimate is mean(m) − β̂·mean(c), β̂ the "
         "least-squares slope of m on c over the replicates, with the standard error of that "
         "regression's intercept. “SE ÷” is how many times smaller its standard error is than the "
         "plain mean's, at the largest n.\n\n";
