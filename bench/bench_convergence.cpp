@@ -597,12 +597,6 @@ std::vector<Series> ln_series(const Grid& g) {
   return out;
 }
 
-std::string table_row(std::initializer_list<std::string> cells) {
-  std::string r = "|";
-  for (const auto& c : cells) r += " " + c + " |";
-  return r + "\n";
-}
-
 std::string gnuplot_escape(std::string s) {
   std::string out;
   for (char ch : s) {
@@ -735,21 +729,19 @@ std::string write_analysis(const Grid& g, const std::filesystem::path& dir, doub
   md << "## Exponents γ of |E‖J₁‖ − limit| ≈ C·n^(−γ)\n\n";
   md << "95% intervals; “widths” is the number of widths with a resolved bias used in the fit, out of "
         "those run.\n\n";
-  md << table_row({"quantity", "L", "γ [95% CI]", "C", "widths", "rel. error at largest n",
-                   "n for 1% (fit)"});
-  md << table_row({"---", "---:", "---", "---:", "---:", "---:", "---:"});
+  Table gammas{"", {"quantity", "L", "γ [95% CI]", "C", "widths", "rel. error at largest n", "n for 1% (fit)"}, {}};
   for (const Series& s : norms) {
     const Fit f = fit_points(s.points, false);
     const Fit fr = fit_points(s.points, true);
     const Point& last = s.points.back();
     const auto n1 = width_for(fr, 0.01);
-    md << table_row({"`" + s.quantity + "`", std::to_string(s.depth), gamma_text(f),
-                     f.fit ? sig(f.fit->prefactor, 3) : "—", str_cat(f.used, "/", f.points),
-                     str_cat(format_sig(last.err / last.limit, 2), " ± ", format_sig(last.se / last.limit, 1),
-                             " (n=", static_cast<std::size_t>(last.n), ")"),
-                     n1 ? sig(*n1, 2) : "—"});
+    gammas.rows.push_back({"`" + s.quantity + "`", std::to_string(s.depth), gamma_text(f),
+                           f.fit ? sig(f.fit->prefactor, 3) : "—", str_cat(f.used, "/", f.points),
+                           str_cat(format_sig(last.err / last.limit, 2), " ± ", format_sig(last.se / last.limit, 1),
+                                   " (n=", static_cast<std::size_t>(last.n), ")"),
+                           n1 ? sig(*n1, 2) : "—"});
   }
-  md << "\n![|E‖J₁‖ − limit| against n](convergence.svg)\n\n";
+  md << render_markdown_table(gammas) << "![|E‖J₁‖ − limit| against n](convergence.svg)\n\n";
   {
     // Which known rates the intervals admit: n^{-2/3} is the Tracy-Widom scale of the edge of a
     // single Wishart-type matrix (its mean sits O(n^{-2/3}) below the edge), n^{-1} the
@@ -788,8 +780,7 @@ std::string write_analysis(const Grid& g, const std::filesystem::path& dir, doub
         "least-squares slope of m on c over the replicates, with the standard error of that "
         "regression's intercept. “SE ÷” is how many times smaller its standard error is than the "
         "plain mean's, at the largest n.\n\n";
-  md << table_row({"moment", "L", "limit", "γ [95% CI]", "widths", "rel. error at largest n", "SE ÷"});
-  md << table_row({"---", "---:", "---:", "---", "---:", "---:", "---:"});
+  Table moment_table{"", {"moment", "L", "limit", "γ [95% CI]", "widths", "rel. error at largest n", "SE ÷"}, {}};
   for (const Series& s : moments) {
     const Fit f = fit_points(s.points, false);
     const Point& last = s.points.back();
@@ -800,12 +791,14 @@ std::string write_analysis(const Grid& g, const std::filesystem::path& dir, doub
         if (d.depth == s.depth) raw_se = d.moments[static_cast<std::size_t>(s.quantity[1] - '1')].se;
       }
     }
-    md << table_row({"`" + s.quantity + "`", std::to_string(s.depth), sig(last.limit, 6), gamma_text(f),
-                     str_cat(f.used, "/", f.points),
-                     str_cat(format_sig(last.err / last.limit, 2), " ± ", format_sig(last.se / last.limit, 1),
-                             " (n=", static_cast<std::size_t>(last.n), ")"),
-                     last.se > 0 ? format_sig(raw_se / last.se, 2) : "—"});
+    moment_table.rows.push_back({"`" + s.quantity + "`", std::to_string(s.depth), sig(last.limit, 6),
+                                 gamma_text(f), str_cat(f.used, "/", f.points),
+                                 str_cat(format_sig(last.err / last.limit, 2), " ± ",
+                                         format_sig(last.se / last.limit, 1), " (n=",
+                                         static_cast<std::size_t>(last.n), ")"),
+                                 last.se > 0 ? format_sig(raw_se / last.se, 2) : "—"});
   }
+  md << render_markdown_table(moment_table);
   {
     std::size_t within = 0, total = 0, resolved = 0;
     for (const Series& s : moments) {
@@ -815,15 +808,14 @@ std::string write_analysis(const Grid& g, const std::filesystem::path& dir, doub
         resolved += p.resolved();
       }
     }
-    md << "\nOf the " << total << " (moment, L, n) estimates, " << resolved
+    md << "Of the " << total << " (moment, L, n) estimates, " << resolved
        << " resolve their bias (SE ≤ |error|/2) and " << within
        << " lie within two standard errors of their limit.\n\n";
   }
 
   // --- L/n ---
   md << "## Along lines of constant L/n (iid)\n\n";
-  md << table_row({"L/n", "widths (L)", "γ of relative error [95% CI]", "relative errors, smallest → largest n"});
-  md << table_row({"---", "---", "---", "---"});
+  Table ln_table{"", {"L/n", "widths (L)", "γ of relative error [95% CI]", "relative errors, smallest → largest n"}, {}};
   std::vector<Fit> ln_fits;
   for (const Series& s : lines) {
     const Fit f = fit_points(s.points, true);
@@ -834,17 +826,15 @@ std::string write_analysis(const Grid& g, const std::filesystem::path& dir, doub
                         static_cast<std::size_t>(p.n) / s.depth, ")");
       rels += str_cat(rels.empty() ? "" : ", ", format_sig(p.err / p.limit, 2));
     }
-    md << table_row({s.label, widths, gamma_text(f), rels});
+    ln_table.rows.push_back({s.label, widths, gamma_text(f), rels});
   }
+  md << render_markdown_table(ln_table);
   // The fixed-L relative-error exponents, for comparison.
-  md << "\nFor comparison, the relative error at fixed L (iid):\n\n";
-  md << table_row({"L", "γ of relative error [95% CI]"});
-  md << table_row({"---:", "---"});
+  Table fixed_l{"", {"L", "γ of relative error [95% CI]"}, {}};
   for (const Series& s : norms) {
-    if (s.quantity != "iid") continue;
-    md << table_row({std::to_string(s.depth), gamma_text(fit_points(s.points, true))});
+    if (s.quantity == "iid") fixed_l.rows.push_back({std::to_string(s.depth), gamma_text(fit_points(s.points, true))});
   }
-  md << "\n![relative error along lines of constant L/n](convergence-ln.svg)\n\n";
+  md << "For comparison, the relative error at fixed L (iid):\n\n" << render_markdown_table(fixed_l) << "![relative error along lines of constant L/n](convergence-ln.svg)\n\n";
   {
     int flat = 0, decaying = 0, growing = 0, undecided = 0;
     for (const Fit& f : ln_fits) {
@@ -870,21 +860,20 @@ std::string write_analysis(const Grid& g, const std::filesystem::path& dir, doub
   md << "## Every cell\n\n";
   md << "E‖J₁‖ ± SE against the limit; cost is the median processor time of one replicate (one chain "
         "to the cell's deepest L, all listed depths included), single-threaded BLAS.\n\n";
-  md << table_row({"quantity", "n", "replicates (cap)", "CPU s / replicate", "L", "E‖J₁‖ ± SE", "limit",
-                   "error", "resolved"});
-  md << table_row({"---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---"});
+  Table cells{"", {"quantity", "n", "replicates (cap)", "CPU s / replicate", "L", "E‖J₁‖ ± SE", "limit", "error",
+                    "resolved"}, {}};
   for (const Cell& c : g_cells) {
     bool first = true;
     for (const DepthResult& d : c.depths) {
-      md << table_row({first ? "`" + c.quantity->id + "`" : "", first ? std::to_string(c.width) : "",
-                       first ? str_cat(c.reps, " (", c.cap, ")") : "",
-                       first ? format_sig(c.cpu_s_per_rep, 3) : "", std::to_string(d.depth),
-                       str_cat(format_sig(d.mean, 5), " ± ", format_sig(d.se, 2)), format_sig(d.limit, 5),
-                       format_sig(d.mean - d.limit, 3), d.resolved() ? "yes" : "no"});
+      cells.rows.push_back({first ? "`" + c.quantity->id + "`" : "", first ? std::to_string(c.width) : "",
+                            first ? str_cat(c.reps, " (", c.cap, ")") : "",
+                            first ? format_sig(c.cpu_s_per_rep, 3) : "", std::to_string(d.depth),
+                            str_cat(format_sig(d.mean, 5), " ± ", format_sig(d.se, 2)), format_sig(d.limit, 5),
+                            format_sig(d.mean - d.limit, 3), d.resolved() ? "yes" : "no"});
       first = false;
     }
   }
-  md << "\n";
+  md << render_markdown_table(cells);
   std::size_t dead = 0;
   for (const Cell& c : g_cells) dead += c.dead;
   md << "Networks whose units all died (J = 0, counted as ‖J₁‖ = 0): " << dead << ".\n\n";

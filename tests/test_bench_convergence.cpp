@@ -12,26 +12,18 @@
 #include <vector>
 
 #include "cli_support.hpp"
+#include "test_support.hpp"
 
 namespace {
+
+using jacstab::testing_support::read_file_text;
+using jacstab::testing_support::fresh_temp_dir;
 
 namespace fs = std::filesystem;
 using jacstab_test::CliRun;
 
 CliRun bench(const std::string& args) { return jacstab_test::run_program("", JACSTAB_BENCH_CONVERGENCE, args); }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::path(::testing::TempDir()) / (name + "." + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
-}
 
 // "L5_mean": 3.1, ... of every benchmark, in order (the measured numbers, without times).
 std::vector<std::string> estimates(const std::string& json) {
@@ -44,20 +36,20 @@ std::vector<std::string> estimates(const std::string& json) {
 }
 
 TEST(BenchConvergence, QuickProfileWritesTheReportAndTheJson) {
-  const fs::path dir = fresh_dir("bench-convergence-quick");
+  const fs::path dir = fresh_temp_dir("bench-convergence-quick", false);
   const CliRun r = bench("--profile quick --quiet --report-dir '" + dir.string() + "'");
   ASSERT_EQ(r.status, 0) << r.err;
   for (const char* f : {"convergence.md", "convergence.svg", "convergence-ln.svg", "bench/convergence.json"}) {
     EXPECT_TRUE(fs::exists(dir / f)) << f;
   }
   EXPECT_FALSE(fs::exists(dir / "bench" / ".convergence.json.partial"));
-  const std::string md = slurp(dir / "convergence.md");
+  const std::string md = read_file_text(dir / "convergence.md");
   for (const char* section : {"## Method", "## Exponents γ of |E‖J₁‖ − limit|", "## Along lines of constant L/n",
                               "## Every cell", "## Provenance"}) {
     EXPECT_NE(md.find(section), std::string::npos) << section;
   }
   EXPECT_FALSE(std::regex_search(md, std::regex("\\b(nan|-?inf)\\b", std::regex::icase)));
-  const std::string json = slurp(dir / "bench" / "convergence.json");
+  const std::string json = read_file_text(dir / "bench" / "convergence.json");
   for (const char* q : {"iid", "prune-0.5", "prune-0.9", "magnitude-vm", "dependent"}) {
     EXPECT_NE(json.find(std::string("BM_ConvergeNorm/") + q + "/width:32"), std::string::npos) << q;
   }
@@ -67,14 +59,14 @@ TEST(BenchConvergence, QuickProfileWritesTheReportAndTheJson) {
   EXPECT_NE(json.find("\"L1_m2_limit\": 3."), std::string::npos);  // little Schroeder number 3
 
   // The report rebuilt from the JSON alone has the same tables (provenance aside).
-  const fs::path again = fresh_dir("bench-convergence-again");
+  const fs::path again = fresh_temp_dir("bench-convergence-again", false);
   const CliRun r2 = bench("--from-json '" + (dir / "bench" / "convergence.json").string() + "' --report-dir '" +
                           again.string() + "'");
   ASSERT_EQ(r2.status, 0) << r2.err;
-  const std::string md2 = slurp(again / "convergence.md");
+  const std::string md2 = read_file_text(again / "convergence.md");
   const auto body = [](const std::string& m) { return m.substr(0, m.find("## Provenance")); };
   EXPECT_EQ(body(md), body(md2));
-  EXPECT_EQ(slurp(again / "bench" / "convergence.json"), json);
+  EXPECT_EQ(read_file_text(again / "bench" / "convergence.json"), json);
   EXPECT_EQ(bench("--from-json '" + again.string() + "/none.json' --report-dir x").status, 2);
   EXPECT_EQ(bench("--from-json '" + (again / "convergence.md").string() + "' --report-dir '" + again.string() + "'").status, 1);
   fs::remove_all(again);
@@ -109,7 +101,7 @@ TEST(BenchConvergence, BadInputExitsTwoNamingTheOption) {
 }
 
 TEST(BenchConvergence, ARunThatMeasuresNothingWritesNothing) {
-  const fs::path dir = fresh_dir("bench-convergence-none");
+  const fs::path dir = fresh_temp_dir("bench-convergence-none", false);
   const CliRun r = bench("--profile quick --quiet --benchmark_filter=no-such-benchmark --report-dir '" + dir.string() + "'");
   EXPECT_EQ(r.status, 1);
   EXPECT_FALSE(fs::exists(dir / "convergence.md"));

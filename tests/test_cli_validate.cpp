@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli_support.hpp"
+#include "test_support.hpp"
 
 using jacstab_test::CliRun;
 using jacstab_test::run;
@@ -16,18 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using jacstab::testing_support::read_file_text;
+using jacstab::testing_support::fresh_temp_dir;
 
-fs::path out_dir(const std::string& name) {
-  const fs::path d = fs::path(::testing::TempDir()) / (name + "." + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
-}
 
 }  // namespace
 
@@ -50,7 +42,7 @@ TEST(CliValidate, ListsTheTwelveClaims) {
 }
 
 TEST(CliValidate, BadInputExitsWithStatus2AndNamesTheValue) {
-  const fs::path dir = out_dir("jacstab_validate_bad");
+  const fs::path dir = fresh_temp_dir("jacstab_validate_bad", false);
   struct Case {
     std::string args;
     std::string message;
@@ -69,7 +61,7 @@ TEST(CliValidate, BadInputExitsWithStatus2AndNamesTheValue) {
 }
 
 TEST(CliValidate, QuickRunWritesTheReportAndIsThreadInvariant) {
-  const fs::path one = out_dir("jacstab_validate_t1"), two = out_dir("jacstab_validate_t2");
+  const fs::path one = fresh_temp_dir("jacstab_validate_t1", false), two = fresh_temp_dir("jacstab_validate_t2", false);
   const CliRun a = run("validate a21-marginal --profile quick --quiet --threads 1 --out " + one.string());
   ASSERT_EQ(a.status, 0) << a.err;
   EXPECT_NE(a.out.find("a21-marginal: "), std::string::npos);
@@ -78,8 +70,8 @@ TEST(CliValidate, QuickRunWritesTheReportAndIsThreadInvariant) {
   }
   const CliRun b = run("validate a21-marginal --profile quick --quiet --threads 2 --out " + two.string());
   ASSERT_EQ(b.status, 0) << b.err;
-  EXPECT_EQ(slurp(one / "a21-marginal.csv"), slurp(two / "a21-marginal.csv"));
-  const std::string json = slurp(one / "a21-marginal.json");
+  EXPECT_EQ(read_file_text(one / "a21-marginal.csv"), read_file_text(two / "a21-marginal.csv"));
+  const std::string json = read_file_text(one / "a21-marginal.json");
   EXPECT_NE(json.find("\"profile\": \"quick\""), std::string::npos);
   EXPECT_EQ(json.find(": nan"), std::string::npos);
   EXPECT_EQ(json.find("NaN"), std::string::npos);
@@ -88,15 +80,15 @@ TEST(CliValidate, QuickRunWritesTheReportAndIsThreadInvariant) {
 }
 
 TEST(CliValidate, FailedRunLeavesPreviousReportsInPlace) {
-  const fs::path dir = out_dir("jacstab_validate_fail");
+  const fs::path dir = fresh_temp_dir("jacstab_validate_fail", false);
   ASSERT_EQ(run("validate a21-marginal --profile quick --quiet --out " + dir.string()).status, 0);
-  const std::string before = slurp(dir / "a21-marginal.md");
+  const std::string before = read_file_text(dir / "a21-marginal.md");
   // A run whose figure cannot be drawn fails with status 1 and writes nothing.
   const CliRun f = jacstab_test::run_with_env("JACSTAB_GNUPLOT=/bin/false",
                                               "validate a21-marginal --profile quick --quiet --seed 5 --out " +
                                                   dir.string());
   EXPECT_EQ(f.status, 1);
   EXPECT_NE(f.err.find("previous report left in place"), std::string::npos) << f.err;
-  EXPECT_EQ(slurp(dir / "a21-marginal.md"), before);
+  EXPECT_EQ(read_file_text(dir / "a21-marginal.md"), before);
   fs::remove_all(dir);
 }

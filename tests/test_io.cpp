@@ -34,6 +34,8 @@ using jacstab::JsonWriter;
 
 namespace {
 
+using jacstab::testing_support::read_file_text;
+
 const fs::path kData = JACSTAB_TEST_DATA;
 
 /// A fresh empty directory under ::testing::TempDir(), removed by the destructor.
@@ -59,11 +61,6 @@ class TempDir {
   fs::path path_;
 };
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot open " << path;
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 void spit(const fs::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
@@ -100,14 +97,14 @@ TEST(WriteFileAtomic, WritesAndReplacesWithoutLeavingTemporaries) {
   TempDir dir;
   const fs::path target = dir / "out.txt";
   jacstab::write_file_atomic(target, "first version\n");
-  EXPECT_EQ(slurp(target), "first version\n");
+  EXPECT_EQ(read_file_text(target), "first version\n");
   jacstab::write_file_atomic(target, "second");
-  EXPECT_EQ(slurp(target), "second");
+  EXPECT_EQ(read_file_text(target), "second");
   jacstab::write_file_atomic(target, "");
-  EXPECT_EQ(slurp(target), "");
+  EXPECT_EQ(read_file_text(target), "");
   const std::string binary("a\0b\xff", 4);
   jacstab::write_file_atomic(target, binary);
-  EXPECT_EQ(slurp(target), binary);
+  EXPECT_EQ(read_file_text(target), binary);
   EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"out.txt"});
 }
 
@@ -117,7 +114,7 @@ TEST(WriteFileAtomic, RelativePathWritesIntoCurrentDirectory) {
   fs::current_path(dir.path());
   EXPECT_NO_THROW(jacstab::write_file_atomic("plain.txt", "x"));
   fs::current_path(old_cwd);
-  EXPECT_EQ(slurp(dir / "plain.txt"), "x");
+  EXPECT_EQ(read_file_text(dir / "plain.txt"), "x");
   EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"plain.txt"});
 }
 
@@ -156,7 +153,7 @@ TEST(WriteFileAtomic, ConcurrentWritersLeaveOneCompleteVersion) {
     });
   }
   for (auto& th : threads) th.join();
-  const std::string got = slurp(target);
+  const std::string got = read_file_text(target);
   ASSERT_EQ(got.size(), 4096u);
   EXPECT_EQ(got, std::string(4096, got[0]));
   EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"shared.txt"});
@@ -169,19 +166,19 @@ TEST(WriteFileAtomic, ConcurrentWritersLeaveOneCompleteVersion) {
 TEST(Npy, MatrixBytesMatchNumpy) {
   // np.save(..., np.asfortranarray(np.arange(6.).reshape(2, 3)))
   const arma::mat m = {{0.0, 1.0, 2.0}, {3.0, 4.0, 5.0}};
-  EXPECT_EQ(jacstab::npy_bytes(m), slurp(kData / "npy_f8_2x3_fortran.npy"));
+  EXPECT_EQ(jacstab::npy_bytes(m), read_file_text(kData / "npy_f8_2x3_fortran.npy"));
 }
 
 TEST(Npy, VectorBytesMatchNumpy) {
   // np.save(..., np.arange(5.) * 0.5 - 1.0)
   const arma::vec v = {-1.0, -0.5, 0.0, 0.5, 1.0};
-  EXPECT_EQ(jacstab::npy_bytes(v), slurp(kData / "npy_f8_5.npy"));
+  EXPECT_EQ(jacstab::npy_bytes(v), read_file_text(kData / "npy_f8_5.npy"));
 }
 
 TEST(Npy, MaskBytesMatchNumpy) {
   // np.save(..., np.array([1, 0, 1, 1, 0], dtype=np.uint8))
   const std::vector<std::uint8_t> mask = {1, 0, 1, 1, 0};
-  EXPECT_EQ(jacstab::npy_bytes_u8(mask), slurp(kData / "npy_u1_5.npy"));
+  EXPECT_EQ(jacstab::npy_bytes_u8(mask), read_file_text(kData / "npy_u1_5.npy"));
 }
 
 TEST(Npy, HeaderIsAlignedForManyShapes) {
@@ -221,7 +218,7 @@ TEST(Npy, FileRoundTripIsBitExact) {
 
   const std::vector<std::uint8_t> mask = {0, 1, 1, 0, 1, 0, 0};
   jacstab::write_npy_u8(dir / "mask.npy", mask);
-  EXPECT_EQ(slurp(dir / "mask.npy"), jacstab::npy_bytes_u8(mask));
+  EXPECT_EQ(read_file_text(dir / "mask.npy"), jacstab::npy_bytes_u8(mask));
   EXPECT_EQ(names_in(dir.path()), (std::vector<std::string>{"m.npy", "mask.npy", "v.npy"}));
 }
 
@@ -241,7 +238,7 @@ TEST(Npy, RejectsOtherDtypesNamingThem) {
 }
 
 TEST(Npy, ReadsUint8MasksAsZeroOne) {
-  const arma::mat m = jacstab::parse_npy_matrix(slurp(kData / "npy_u1_5.npy"));
+  const arma::mat m = jacstab::parse_npy_matrix(read_file_text(kData / "npy_u1_5.npy"));
   EXPECT_TRUE(same_bits(m, arma::mat(arma::vec{1.0, 0.0, 1.0, 1.0, 0.0})));
 }
 

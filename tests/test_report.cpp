@@ -14,11 +14,15 @@
 #include "jacstab/experiment.hpp"
 #include "jacstab/report.hpp"
 #include "jacstab/stats.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace jacstab;
 
 namespace {
+
+using jacstab::testing_support::read_file_text;
+using jacstab::testing_support::fresh_temp_dir;
 
 Check make(CheckRole role, Verdict v) {
   Check c;
@@ -28,19 +32,6 @@ Check make(CheckRole role, Verdict v) {
   return c;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::path(::testing::TempDir()) / (name + "." + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
 
 Report sample_report() {
   Report r("a21-chi2");
@@ -220,15 +211,15 @@ TEST(Rendering, CsvQuotesCellsThatNeedIt) {
 }
 
 TEST(Writing, FourFilesThenIndex) {
-  const fs::path dir = fresh_dir("jacstab_report_write");
+  const fs::path dir = fresh_temp_dir("jacstab_report_write");
   const Report r = sample_report();
   const ExperimentContext ctx("a21-chi2", Profile::quick, 1, 1, false);
   write_report(r, ctx, RunInfo{0.5, "x"}, dir);
   for (const char* ext : {".md", ".json", ".csv", ".svg"}) EXPECT_TRUE(fs::exists(dir / (std::string("a21-chi2") + ext)));
-  EXPECT_NE(slurp(dir / "a21-chi2.svg").find("</svg>"), std::string::npos);
-  EXPECT_EQ(slurp(dir / "a21-chi2.csv"), "replicate,value\n0,1.5\n1,\"a,b\"\n");
+  EXPECT_NE(read_file_text(dir / "a21-chi2.svg").find("</svg>"), std::string::npos);
+  EXPECT_EQ(read_file_text(dir / "a21-chi2.csv"), "replicate,value\n0,1.5\n1,\"a,b\"\n");
   write_report_index(dir);
-  const std::string index = slurp(dir / "README.md");
+  const std::string index = read_file_text(dir / "README.md");
   EXPECT_NE(index.find("| a21-chi2 | Approx. 2.1, sec. 6.1 | **confirmed** |"), std::string::npos);
   EXPECT_NE(index.find("| t51-dependent | Thm 5.1, Fig. 4 | **not run** |"), std::string::npos);
   EXPECT_NE(index.find("with a pipe"), std::string::npos);
@@ -238,17 +229,17 @@ TEST(Writing, FourFilesThenIndex) {
 }
 
 TEST(Writing, AFailedFigureLeavesPreviousReportsIntact) {
-  const fs::path dir = fresh_dir("jacstab_report_atomic");
+  const fs::path dir = fresh_temp_dir("jacstab_report_atomic");
   const ExperimentContext ctx("a21-chi2", Profile::quick, 1, 1, false);
   write_report(sample_report(), ctx, RunInfo{}, dir);
-  const std::string before_md = slurp(dir / "a21-chi2.md");
-  const std::string before_json = slurp(dir / "a21-chi2.json");
+  const std::string before_md = read_file_text(dir / "a21-chi2.md");
+  const std::string before_json = read_file_text(dir / "a21-chi2.json");
   Report broken = sample_report();
   broken.summary = "a new run";
   broken.figure->script = "plot $nonexistent using 1:2";  // gnuplot fails on this
   EXPECT_THROW(write_report(broken, ctx, RunInfo{}, dir), std::runtime_error);
-  EXPECT_EQ(slurp(dir / "a21-chi2.md"), before_md);
-  EXPECT_EQ(slurp(dir / "a21-chi2.json"), before_json);
+  EXPECT_EQ(read_file_text(dir / "a21-chi2.md"), before_md);
+  EXPECT_EQ(read_file_text(dir / "a21-chi2.json"), before_json);
   // A report for another claim than the context's is refused before anything is written.
   const ExperimentContext other("t41-edge", Profile::quick, 1, 1, false);
   EXPECT_THROW(write_report(sample_report(), other, RunInfo{}, dir), std::logic_error);

@@ -1,8 +1,12 @@
 #pragma once
 // Helpers shared by the unit tests.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
+#include <iterator>
 #include <optional>
 #include <string>
 
@@ -17,6 +21,23 @@ std::optional<std::string> message_of(F&& f) {
     return std::string(e.what());
   }
   return std::nullopt;
+}
+
+/// The bytes of a file (a failed open is a test failure and gives "").
+inline std::string read_file_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << "cannot open " << path;
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// An empty directory name under the test temporary directory, unique to this process (ctest
+/// runs tests in parallel processes); created when `create`, else left absent.
+inline std::filesystem::path fresh_temp_dir(const std::string& name, bool create = true) {
+  const std::filesystem::path d =
+      std::filesystem::path(::testing::TempDir()) / (name + "." + std::to_string(::getpid()));
+  std::filesystem::remove_all(d);
+  if (create) std::filesystem::create_directories(d);
+  return d;
 }
 
 }  // namespace jacstab::testing_support

@@ -29,84 +29,31 @@ Threads: OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and MKL_NUM_THREADS are set to --
 numpy is imported (the values already in the environment are overridden).
 Exit status: 0 success, 1 failed check or internal error, 2 bad arguments.
 """
-import argparse
-import json
 import math
 import os
-import statistics
 import sys
-import time
+
+import peer_common as pc
 
 CONTENDER = "numpy"
-INPUT_DIM = 784
-CHECK_TOLERANCE = 1e-9
-
-
-def _int_at_least(lo):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {lo}, got {text!r}")
-        if value < lo:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {lo}, got {text!r}")
-        return value
-    return parse
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(
-        prog="peer_numpy.py",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--width", type=_int_at_least(1), help="hidden width n")
-    p.add_argument("--depth", type=_int_at_least(1), help="number of hidden layers L")
-    p.add_argument("--threads", type=_int_at_least(1), default=1,
-                   help="BLAS threads (environment, set before numpy is imported; default 1)")
-    p.add_argument("--samples", type=_int_at_least(1), default=10,
-                   help="timed samples K (default 10)")
-    p.add_argument("--warmup", type=_int_at_least(0), default=2,
-                   help="untimed warm-up samples W (default 2)")
-    p.add_argument("--seed", type=_int_at_least(0), default=1, help="seed of default_rng (default 1)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--check", metavar="DIR",
-                   help="compare with a network exported by `jacstab sample --export DIR`")
-    args = p.parse_args(argv)
-    if args.check is None and (args.width is None or args.depth is None):
-        p.error("--width and --depth are required unless --check is given")
-    return args
-
-
-def _set_thread_env(threads):
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(threads)
-
-
-def _loaded_blas_libraries():
-    """Shared objects with blas/lapack in their name mapped into this process (Linux)."""
-    libs = set()
-    try:
-        with open("/proc/self/maps") as f:
-            for line in f:
-                path = line.split()[-1] if len(line.split()) >= 6 else ""
-                name = os.path.basename(path).lower()
-                if ".so" in name and ("blas" in name or "lapack" in name):
-                    libs.add(os.path.realpath(path))
-    except OSError:
-        pass
-    return sorted(libs)
+    p = pc.peer_parser("peer_numpy.py", __doc__,
+                       "BLAS threads (environment, set before numpy is imported; default 1)",
+                       "seed of default_rng (default 1)")
+    return pc.parse_peer_args(p, argv)
 
 
 def _versions(np):
-    info = {"python": sys.version.split()[0], "numpy": np.__version__}
+    info = {"python": pc.python_version(), "numpy": np.__version__}
     try:
         blas = np.__config__.get_info("blas_opt_info")
         info["numpy_build_blas"] = {k: v for k, v in blas.items() if k in ("libraries", "library_dirs")}
     except Exception:  # the config API differs between numpy versions
         pass
-    info["blas_libraries_loaded"] = _loaded_blas_libraries()
-    info["thread_env"] = {v: os.environ.get(v) for v in
-                          ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    info["blas_libraries_loaded"] = pc.loaded_blas_libraries()
+    info["thread_env"] = pc.thread_env_record()
     return info
 
 
@@ -127,84 +74,27 @@ def jacobian_norm(np, y0, weights):
 
 
 def one_sample(np, rng, n, depth):
-    x = rng.standard_normal(INPUT_DIM)
-    w_in = rng.standard_normal((n, INPUT_DIM)) * math.sqrt(2.0 / INPUT_DIM)
+    x = rng.standard_normal(pc.INPUT_DIM)
+    w_in = rng.standard_normal((n, pc.INPUT_DIM)) * math.sqrt(2.0 / pc.INPUT_DIM)
     y0 = w_in @ x
     scale = math.sqrt(2.0 / n)
     weights = (rng.standard_normal((n, n)) * scale for _ in range(depth))
     return jacobian_norm(np, y0, weights)
 
 
-def _finite_or_none(v):
-    return v if math.isfinite(v) else None
-
-
-def run_check(np, directory, as_json):
-    with open(os.path.join(directory, "manifest.json")) as f:
-        manifest = json.load(f)
-    x = np.load(os.path.join(directory, manifest["input"]))
-    w_in = np.load(os.path.join(directory, manifest["W_in"]))
-    layers = [np.load(os.path.join(directory, p)) for p in manifest["layers"]]
-    norm = jacobian_norm(np, w_in @ x, layers)
-    ref = manifest.get("norm")
-    if ref is not None:
-        rel = abs(norm - ref) / max(abs(ref), 1e-300)
-    elif manifest.get("log_norm") is not None and norm > 0 and math.isfinite(norm):
-        rel = abs(math.expm1(math.log(norm) - manifest["log_norm"]))
-    else:
-        rel = float("inf")
-    ok = rel <= CHECK_TOLERANCE
-    if as_json:
-        print(json.dumps({"contender": CONTENDER, "check_dir": os.path.abspath(directory),
-                          "width": int(layers[0].shape[0]), "depth": len(layers),
-                          "norm": _finite_or_none(norm), "manifest_norm": ref,
-                          "relative_difference": _finite_or_none(rel),
-                          "tolerance": CHECK_TOLERANCE, "agree": ok,
-                          "versions": _versions(np)}))
-    else:
-        print(f"{CONTENDER}: ||J_1|| = {norm!r}, manifest norm = {ref!r}, "
-              f"relative difference = {rel:.3g} -> {'agree' if ok else 'DISAGREE'}")
-    return 0 if ok else 1
-
-
-def run_timing(np, args):
-    rng = np.random.default_rng(args.seed)
-    for _ in range(args.warmup):
-        one_sample(np, rng, args.width, args.depth)
-    times, norms = [], []
-    for _ in range(args.samples):
-        t0 = time.perf_counter()
-        norm = one_sample(np, rng, args.width, args.depth)
-        times.append(time.perf_counter() - t0)
-        norms.append(_finite_or_none(norm))
-    result = {
-        "contender": CONTENDER,
-        "description": "numpy: default_rng standard_normal weights, forward pass, "
-                       "J = W_l @ (d[:, None] * J), np.linalg.norm(J, 2)",
-        "versions": _versions(np),
-        "threads": args.threads,
-        "width": args.width, "depth": args.depth,
-        "samples": args.samples, "warmup": args.warmup, "seed": args.seed,
-        "times_s": times,
-        "median_s": statistics.median(times),
-        "norms": norms,
-    }
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print(f"{CONTENDER} n={args.width} L={args.depth} threads={args.threads}: "
-              f"median {result['median_s']:.6g} s/sample over {args.samples} samples "
-              f"(after {args.warmup} warm-up); norms {', '.join(f'{v:.6g}' for v in norms if v is not None)}")
-    return 0
-
-
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    _set_thread_env(args.threads)
+    pc.set_thread_env(args.threads)
     import numpy as np  # after the thread variables are in place
     if args.check is not None:
-        return run_check(np, args.check, args.json)
-    return run_timing(np, args)
+        manifest, x, w_in, layers = pc.read_export(args.check)
+        norm = jacobian_norm(np, w_in @ x, layers)
+        return pc.report_check(CONTENDER, args.check, manifest, layers, norm, _versions(np), args.json)
+    rng = np.random.default_rng(args.seed)
+    return pc.run_timing(CONTENDER,
+                         "numpy: default_rng standard_normal weights, forward pass, "
+                         "J = W_l @ (d[:, None] * J), np.linalg.norm(J, 2)",
+                         _versions(np), args, lambda: one_sample(np, rng, args.width, args.depth))
 
 
 if __name__ == "__main__":

@@ -32,80 +32,27 @@ also set to T before torch is imported (a torch built against a system BLAS take
 thread count from the environment).
 Exit status: 0 success, 1 failed check or internal error, 2 bad arguments.
 """
-import argparse
-import json
 import math
-import os
-import statistics
 import sys
-import time
 
-INPUT_DIM = 784
-CHECK_TOLERANCE = 1e-9
+import peer_common as pc
 
 
 def contender_name(vectorize):
     return "pytorch-autograd-vectorize" if vectorize else "pytorch-autograd"
 
 
-def _int_at_least(lo):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {lo}, got {text!r}")
-        if value < lo:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {lo}, got {text!r}")
-        return value
-    return parse
-
-
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog="peer_torch.py", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--width", type=_int_at_least(1), help="hidden width n")
-    p.add_argument("--depth", type=_int_at_least(1), help="number of hidden layers L")
-    p.add_argument("--threads", type=_int_at_least(1), default=1,
-                   help="torch.set_num_threads and BLAS thread environment (default 1)")
-    p.add_argument("--samples", type=_int_at_least(1), default=10,
-                   help="timed samples K (default 10)")
-    p.add_argument("--warmup", type=_int_at_least(0), default=2,
-                   help="untimed warm-up samples W (default 2)")
-    p.add_argument("--seed", type=_int_at_least(0), default=1, help="torch.manual_seed (default 1)")
+    p = pc.peer_parser("peer_torch.py", __doc__,
+                       "torch.set_num_threads and BLAS thread environment (default 1)",
+                       "torch.manual_seed (default 1)")
     p.add_argument("--vectorize", action="store_true",
                    help="call jacobian(..., vectorize=True) instead of the default arguments")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--check", metavar="DIR",
-                   help="compare with a network exported by `jacstab sample --export DIR`")
-    args = p.parse_args(argv)
-    if args.check is None and (args.width is None or args.depth is None):
-        p.error("--width and --depth are required unless --check is given")
-    return args
-
-
-def _set_thread_env(threads):
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(threads)
-
-
-def _loaded_blas_libraries():
-    """Shared objects with blas/lapack in their name mapped into this process (Linux)."""
-    libs = set()
-    try:
-        with open("/proc/self/maps") as f:
-            for line in f:
-                fields = line.split()
-                path = fields[-1] if len(fields) >= 6 else ""
-                name = os.path.basename(path).lower()
-                if ".so" in name and ("blas" in name or "lapack" in name):
-                    libs.add(os.path.realpath(path))
-    except OSError:
-        pass
-    return sorted(libs)
+    return pc.parse_peer_args(p, argv)
 
 
 def _versions(torch):
-    info = {"python": sys.version.split()[0], "torch": torch.__version__}
+    info = {"python": pc.python_version(), "torch": torch.__version__}
     try:
         config = torch.__config__.show()
         for key in ("BLAS_INFO", "LAPACK_INFO"):
@@ -119,9 +66,8 @@ def _versions(torch):
         info["numpy"] = np.__version__
     info["torch_num_threads"] = torch.get_num_threads()
     info["torch_num_interop_threads"] = torch.get_num_interop_threads()
-    info["blas_libraries_loaded"] = _loaded_blas_libraries()
-    info["thread_env"] = {v: os.environ.get(v) for v in
-                          ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    info["blas_libraries_loaded"] = pc.loaded_blas_libraries()
+    info["thread_env"] = pc.thread_env_record()
     return info
 
 
@@ -149,97 +95,42 @@ def one_sample(torch, model, layers, n, vectorize):
     std = math.sqrt(2.0 / n)
     for lin in layers:
         torch.nn.init.normal_(lin.weight, std=std)
-    x = torch.randn(INPUT_DIM)
-    w_in = torch.nn.init.normal_(torch.empty(n, INPUT_DIM), std=math.sqrt(2.0 / INPUT_DIM))
+    x = torch.randn(pc.INPUT_DIM)
+    w_in = torch.nn.init.normal_(torch.empty(n, pc.INPUT_DIM), std=math.sqrt(2.0 / pc.INPUT_DIM))
     y0 = w_in @ x
     return jacobian_norm(torch, model, y0, vectorize)
 
 
-def _finite_or_none(v):
-    return v if math.isfinite(v) else None
-
-
 def run_check(torch, directory, vectorize, as_json):
-    import numpy as np
-    with open(os.path.join(directory, "manifest.json")) as f:
-        manifest = json.load(f)
-    x = torch.from_numpy(np.load(os.path.join(directory, manifest["input"])))
-    w_in = torch.from_numpy(np.load(os.path.join(directory, manifest["W_in"])))
-    weights = [np.load(os.path.join(directory, p)) for p in manifest["layers"]]
-    n = weights[0].shape[0]
-    model = build_model(torch, n, len(weights))
+    manifest, x, w_in, weights = pc.read_export(directory)
+    model = build_model(torch, weights[0].shape[0], len(weights))
     with torch.no_grad():
         for lin, w in zip(linear_layers(torch, model), weights):
             lin.weight.copy_(torch.from_numpy(w))
-    norm = jacobian_norm(torch, model, w_in @ x, vectorize)
-    ref = manifest.get("norm")
-    if ref is not None:
-        rel = abs(norm - ref) / max(abs(ref), 1e-300)
-    elif manifest.get("log_norm") is not None and norm > 0 and math.isfinite(norm):
-        rel = abs(math.expm1(math.log(norm) - manifest["log_norm"]))
-    else:
-        rel = float("inf")
-    ok = rel <= CHECK_TOLERANCE
-    name = contender_name(vectorize)
-    if as_json:
-        print(json.dumps({"contender": name, "check_dir": os.path.abspath(directory),
-                          "width": int(n), "depth": len(weights),
-                          "norm": _finite_or_none(norm), "manifest_norm": ref,
-                          "relative_difference": _finite_or_none(rel),
-                          "tolerance": CHECK_TOLERANCE, "agree": ok,
-                          "versions": _versions(torch)}))
-    else:
-        print(f"{name}: ||J_1|| = {norm!r}, manifest norm = {ref!r}, "
-              f"relative difference = {rel:.3g} -> {'agree' if ok else 'DISAGREE'}")
-    return 0 if ok else 1
-
-
-def run_timing(torch, args):
-    torch.manual_seed(args.seed)
-    model = build_model(torch, args.width, args.depth)
-    layers = linear_layers(torch, model)
-    for _ in range(args.warmup):
-        one_sample(torch, model, layers, args.width, args.vectorize)
-    times, norms = [], []
-    for _ in range(args.samples):
-        t0 = time.perf_counter()
-        norm = one_sample(torch, model, layers, args.width, args.vectorize)
-        times.append(time.perf_counter() - t0)
-        norms.append(_finite_or_none(norm))
-    name = contender_name(args.vectorize)
-    call = "jacobian(f, y0, vectorize=True)" if args.vectorize else "jacobian(f, y0)"
-    result = {
-        "contender": name,
-        "description": "PyTorch: nn.Sequential of ReLU/Linear(bias=False), weights re-sampled "
-                       f"with nn.init.normal_, torch.autograd.functional.{call}, "
-                       "torch.linalg.matrix_norm(J, ord=2)",
-        "versions": _versions(torch),
-        "threads": args.threads,
-        "width": args.width, "depth": args.depth,
-        "samples": args.samples, "warmup": args.warmup, "seed": args.seed,
-        "vectorize": args.vectorize,
-        "times_s": times,
-        "median_s": statistics.median(times),
-        "norms": norms,
-    }
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print(f"{name} n={args.width} L={args.depth} threads={args.threads}: "
-              f"median {result['median_s']:.6g} s/sample over {args.samples} samples "
-              f"(after {args.warmup} warm-up); norms {', '.join(f'{v:.6g}' for v in norms if v is not None)}")
-    return 0
+    norm = jacobian_norm(torch, model, torch.from_numpy(w_in) @ torch.from_numpy(x), vectorize)
+    return pc.report_check(contender_name(vectorize), directory, manifest, weights, norm,
+                           _versions(torch), as_json)
 
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    _set_thread_env(args.threads)
+    pc.set_thread_env(args.threads)
     import torch  # after the thread variables are in place
     torch.set_default_dtype(torch.float64)
     torch.set_num_threads(args.threads)
     if args.check is not None:
         return run_check(torch, args.check, args.vectorize, args.json)
-    return run_timing(torch, args)
+    torch.manual_seed(args.seed)
+    model = build_model(torch, args.width, args.depth)
+    layers = linear_layers(torch, model)
+    call = "jacobian(f, y0, vectorize=True)" if args.vectorize else "jacobian(f, y0)"
+    return pc.run_timing(contender_name(args.vectorize),
+                         "PyTorch: nn.Sequential of ReLU/Linear(bias=False), weights re-sampled "
+                         f"with nn.init.normal_, torch.autograd.functional.{call}, "
+                         "torch.linalg.matrix_norm(J, ord=2)",
+                         _versions(torch), args,
+                         lambda: one_sample(torch, model, layers, args.width, args.vectorize),
+                         {"vectorize": args.vectorize})
 
 
 if __name__ == "__main__":

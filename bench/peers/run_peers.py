@@ -46,6 +46,8 @@ import subprocess
 import sys
 import tempfile
 
+from peer_common import THREAD_VARS, int_at_least
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER_NUMPY = os.path.join(HERE, "peer_numpy.py")
 PEER_TORCH = os.path.join(HERE, "peer_torch.py")
@@ -69,7 +71,6 @@ PEERS = [
     ("pytorch-autograd", PEER_TORCH, []),
     ("pytorch-autograd-vectorize", PEER_TORCH, ["--vectorize"]),
 ]
-THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 LARGE_METHODS = {0: "dense chain + LAPACK SVD", 1: "operator + Lanczos", 2: "auto",
                  3: "dense chain + cheaper product norm"}
@@ -82,18 +83,6 @@ LARGE_METHODS_TEXT = (
 
 # --------------------------------------------------------------------------------------------
 # arguments
-
-def _int_at_least(lo):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {lo}, got {text!r}")
-        if value < lo:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {lo}, got {text!r}")
-        return value
-    return parse
-
 
 def _thread_list(text):
     parts = [p.strip() for p in text.split(",")]
@@ -124,11 +113,11 @@ def parse_args(argv):
                    help="output directory: performance.md and bench/performance-*.json go there")
     p.add_argument("--threads", type=_thread_list, default=None,
                    help="comma-separated thread counts (default 1,2)")
-    p.add_argument("--samples", type=_int_at_least(1), default=None,
+    p.add_argument("--samples", type=int_at_least(1), default=None,
                    help="timed samples K per peer run (default 10; 2 with --quick)")
-    p.add_argument("--warmup", type=_int_at_least(0), default=None,
+    p.add_argument("--warmup", type=int_at_least(0), default=None,
                    help="untimed warm-up samples W per peer run (default 2; 1 with --quick)")
-    p.add_argument("--seed", type=_int_at_least(0), default=1, help="seed passed to the peers (default 1)")
+    p.add_argument("--seed", type=int_at_least(0), default=1, help="seed passed to the peers (default 1)")
     p.add_argument("--quick", action="store_true",
                    help="small sizes, 2 samples, no large width: for trying the script out")
     p.add_argument("--no-large-width", action="store_true", help="skip the large-width benchmarks")
@@ -137,9 +126,9 @@ def parse_args(argv):
                         "running bench_sample")
     p.add_argument("--python", default=_default_python(),
                    help="interpreter for the peers, with numpy and torch (default /usr/bin/python3)")
-    p.add_argument("--peer-timeout", type=_int_at_least(1), default=3600,
+    p.add_argument("--peer-timeout", type=int_at_least(1), default=3600,
                    help="seconds allowed to one peer process (default 3600)")
-    p.add_argument("--bench-timeout", type=_int_at_least(1), default=3600,
+    p.add_argument("--bench-timeout", type=int_at_least(1), default=3600,
                    help="seconds allowed to one bench_sample process (default 3600)")
     args = p.parse_args(argv)
     if not os.path.isdir(args.build):

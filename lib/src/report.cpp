@@ -170,7 +170,10 @@ std::string opt_sig(const std::optional<double>& x, int digits = 4) {
   return x ? format_sig(*x, digits) : std::string("–");
 }
 
-void render_table(std::ostringstream& md, const Table& t) {
+}  // namespace
+
+std::string render_markdown_table(const Table& t) {
+  std::ostringstream md;
   if (!t.caption.empty()) md << "**" << t.caption << "**\n\n";
   md << "|";
   for (const auto& h : t.header) md << " " << md_cell(h) << " |";
@@ -183,7 +186,12 @@ void render_table(std::ostringstream& md, const Table& t) {
     md << "\n";
   }
   md << "\n";
+  return md.str();
 }
+
+namespace {
+
+void render_table(std::ostringstream& md, const Table& t) { md << render_markdown_table(t); }
 
 // A p-value for the Markdown table: below the smallest normal double it has underflowed, and
 // "0" would claim more than is known.

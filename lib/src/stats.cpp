@@ -1330,57 +1330,51 @@ PowerLawFit power_law_from_log_fit(LinearRegressionResult log_fit, double confid
 
 }  // namespace
 
-PowerLawFit power_law_fit(std::span<const double> n, std::span<const double> y,
-                          double confidence) {
-  constexpr std::string_view fn = "power_law_fit";
-  if (n.size() != y.size()) {
-    detail::fail(fn, "n and y differ in length (n.size() = " + detail::fmt(n.size()) +
-                         ", y.size() = " + detail::fmt(y.size()) + ")");
+namespace {
+
+/// Checks that every value of `values` (called `name` in messages) is positive and finite.
+void require_positive(std::string_view fn, const char* name, std::span<const double> values) {
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!(values[i] > 0.0 && std::isfinite(values[i]))) {
+      detail::fail(fn, std::string(name) + "[" + detail::fmt(i) + "] must be positive and finite (" + name +
+                           "[" + detail::fmt(i) + "] = " + detail::fmt(values[i]) + ")");
+    }
   }
-  std::vector<double> log_n(n.size()), log_y(y.size());
+}
+
+/// Power-law fit through the log-log regression, weighted when y_se is given.
+PowerLawFit power_law(std::string_view fn, std::span<const double> n, std::span<const double> y,
+                      std::optional<std::span<const double>> y_se, double confidence) {
+  if (n.size() != y.size() || (y_se && y_se->size() != y.size())) {
+    detail::fail(fn, std::string(y_se ? "n, y and y_se" : "n and y") + " differ in length (n.size() = " +
+                         detail::fmt(n.size()) + ", y.size() = " + detail::fmt(y.size()) +
+                         (y_se ? ", y_se.size() = " + detail::fmt(y_se->size()) : std::string()) + ")");
+  }
+  require_positive(fn, "n", n);
+  require_positive(fn, "y", y);
+  if (y_se) require_positive(fn, "y_se", *y_se);
+  std::vector<double> log_n(n.size()), log_y(y.size()), w;
   for (std::size_t i = 0; i < n.size(); ++i) {
-    if (!(n[i] > 0.0 && std::isfinite(n[i]))) {
-      detail::fail(fn, "n[" + detail::fmt(i) + "] must be positive and finite (n[" +
-                           detail::fmt(i) + "] = " + detail::fmt(n[i]) + ")");
-    }
-    if (!(y[i] > 0.0 && std::isfinite(y[i]))) {
-      detail::fail(fn, "y[" + detail::fmt(i) + "] must be positive and finite (y[" +
-                           detail::fmt(i) + "] = " + detail::fmt(y[i]) + ")");
-    }
     log_n[i] = std::log(n[i]);
     log_y[i] = std::log(y[i]);
+    if (y_se) {
+      const double rel = (*y_se)[i] / y[i];  // delta method: sd(log y) ~ se(y) / y
+      w.push_back(1.0 / (rel * rel));
+    }
   }
-  return power_law_from_log_fit(ols(fn, log_n, log_y, confidence), confidence);
+  return power_law_from_log_fit(ols(fn, log_n, log_y, confidence, w), confidence);
+}
+
+}  // namespace
+
+PowerLawFit power_law_fit(std::span<const double> n, std::span<const double> y,
+                          double confidence) {
+  return power_law("power_law_fit", n, y, std::nullopt, confidence);
 }
 
 PowerLawFit weighted_power_law_fit(std::span<const double> n, std::span<const double> y,
                                    std::span<const double> y_se, double confidence) {
-  constexpr std::string_view fn = "weighted_power_law_fit";
-  if (n.size() != y.size() || y_se.size() != y.size()) {
-    detail::fail(fn, "n, y and y_se differ in length (n.size() = " + detail::fmt(n.size()) +
-                         ", y.size() = " + detail::fmt(y.size()) + ", y_se.size() = " +
-                         detail::fmt(y_se.size()) + ")");
-  }
-  std::vector<double> log_n(n.size()), log_y(y.size()), w(y.size());
-  for (std::size_t i = 0; i < n.size(); ++i) {
-    if (!(n[i] > 0.0 && std::isfinite(n[i]))) {
-      detail::fail(fn, "n[" + detail::fmt(i) + "] must be positive and finite (n[" +
-                           detail::fmt(i) + "] = " + detail::fmt(n[i]) + ")");
-    }
-    if (!(y[i] > 0.0 && std::isfinite(y[i]))) {
-      detail::fail(fn, "y[" + detail::fmt(i) + "] must be positive and finite (y[" +
-                           detail::fmt(i) + "] = " + detail::fmt(y[i]) + ")");
-    }
-    if (!(y_se[i] > 0.0 && std::isfinite(y_se[i]))) {
-      detail::fail(fn, "y_se[" + detail::fmt(i) + "] must be positive and finite (y_se[" +
-                           detail::fmt(i) + "] = " + detail::fmt(y_se[i]) + ")");
-    }
-    log_n[i] = std::log(n[i]);
-    log_y[i] = std::log(y[i]);
-    const double rel = y_se[i] / y[i];  // delta method: sd(log y) ~ se(y) / y
-    w[i] = 1.0 / (rel * rel);
-  }
-  return power_law_from_log_fit(ols(fn, log_n, log_y, confidence, w), confidence);
+  return power_law("weighted_power_law_fit", n, y, y_se, confidence);
 }
 
 

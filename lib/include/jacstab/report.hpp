@@ -56,6 +56,10 @@ struct Table {
   std::vector<std::vector<std::string>> rows;
 };
 
+/// The table in Markdown (bold caption if any, header, rows; '|' in a cell escaped), followed
+/// by a blank line: the form every report uses.
+std::string render_markdown_table(const Table& t);
+
 /// A gnuplot figure. `data` holds inline data blocks ($name << EOD ... EOD); `script` holds
 /// the commands (labels, ranges, plot) that use them. The terminal and output are set by
 /// write_report(); the script must not set them.
