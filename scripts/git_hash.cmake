@@ -13,7 +13,21 @@ else()
     set(hash "${hash}-dirty")
   endif()
 endif()
-set(text "#pragma once\n// Generated at build time by scripts/git_hash.cmake; do not edit.\nnamespace jacstab::build_info {\ninline constexpr const char* git_hash = \"${hash}\";\n}\n")
+# The last commit that touched the code behind the verdicts (lib/, validation/, CMakeLists.txt):
+# calibration records are keyed by it, so commits that only regenerate reports do not
+# invalidate them.
+execute_process(COMMAND git log -1 --format=%h --abbrev=12 -- lib validation CMakeLists.txt WORKING_DIRECTORY ${SRC}
+  OUTPUT_VARIABLE source_commit OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE src_rc)
+if(NOT src_rc EQUAL 0 OR NOT source_commit)
+  set(source_commit "unknown")
+else()
+  execute_process(COMMAND git status --porcelain --untracked-files=no -- lib validation CMakeLists.txt WORKING_DIRECTORY ${SRC}
+    OUTPUT_VARIABLE src_dirty OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(src_dirty)
+    set(source_commit "${source_commit}-dirty")
+  endif()
+endif()
+set(text "#pragma once\n// Generated at build time by scripts/git_hash.cmake; do not edit.\nnamespace jacstab::build_info {\ninline constexpr const char* git_hash = \"${hash}\";\ninline constexpr const char* source_commit = \"${source_commit}\";\n}\n")
 if(EXISTS ${OUT})
   file(READ ${OUT} old)
 else()

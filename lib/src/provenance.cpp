@@ -14,6 +14,7 @@ Provenance collect_provenance() {
   Provenance p;
   p.version = build_info::version;
   p.git_hash = build_info::git_hash;
+  p.source_commit = build_info::source_commit;
   p.compiler = build_info::compiler;
   p.build_type = build_info::build_type;
   p.blas = blas_config();
@@ -33,6 +34,7 @@ void write_json(JsonWriter& w, const Provenance& p) {
   w.begin_object();
   w.key("version"); w.value(p.version);
   w.key("git_hash"); w.value(p.git_hash);
+  w.key("source_commit"); w.value(p.source_commit);
   w.key("compiler"); w.value(p.compiler);
   w.key("build_type"); w.value(p.build_type);
   w.key("blas"); w.value(p.blas);

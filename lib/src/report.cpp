@@ -2,7 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/students_t.hpp>
+#include <limits>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -32,6 +36,15 @@ std::string_view to_string(CheckRole role) noexcept {
     case CheckRole::positive_control: return "positive control";
     case CheckRole::planted_violation: return "planted violation";
     case CheckRole::supporting: return "supporting";
+  }
+  return "?";
+}
+
+std::string_view to_string(ClaimKind kind) noexcept {
+  switch (kind) {
+    case ClaimKind::approximate: return "approximate";
+    case ClaimKind::exact: return "exact";
+    case ClaimKind::direction: return "direction";
   }
   return "?";
 }
@@ -122,6 +135,115 @@ MarginTest margin_test(double d, double se, std::optional<double> df, double mar
   m.p = m.inside ? t.p_value : t_or_normal_sf((std::abs(d) - margin) / se, df);
   m.verdict = margin_verdict(m.p, m.inside, alpha);
   return m;
+}
+
+namespace {
+double phi_cdf(double x) {
+  if (x == std::numeric_limits<double>::infinity()) return 1.0;
+  if (x == -std::numeric_limits<double>::infinity()) return 0.0;
+  return boost::math::cdf(boost::math::normal(), x);
+}
+double z_upper(double level) { return boost::math::quantile(boost::math::complement(boost::math::normal(), level)); }
+void check_level(const char* fn, double alpha) {
+  if (!(alpha > 0.0 && alpha < 0.5)) throw std::invalid_argument(str_cat(fn, "(): alpha must be in (0, 0.5), got ", alpha));
+}
+double clamp01(double p) { return std::clamp(p, 0.0, 1.0); }
+}  // namespace
+
+// Normal approximation of margin_test(): confirmed iff |d^| + z se <= margin, refuted iff
+// |d^| - z se > margin, with d^ ~ N(true_d, se^2) and z the upper alpha quantile.
+double margin_test_miss_rate(double true_d, double se, double margin, Verdict expected, double alpha) {
+  check_level("margin_test_miss_rate", alpha);
+  if (!(se > 0.0) || !(margin > 0.0) || !std::isfinite(true_d)) {
+    throw std::invalid_argument(str_cat("margin_test_miss_rate(): need se > 0, margin > 0 and finite true_d, got se = ",
+                                        se, ", margin = ", margin, ", true_d = ", true_d));
+  }
+  const double z = z_upper(alpha);
+  double p_expected = 0.0;
+  if (expected == Verdict::confirmed) {
+    if (margin > z * se) {
+      p_expected = phi_cdf((margin - z * se - true_d) / se) - phi_cdf((-margin + z * se - true_d) / se);
+    }
+  } else if (expected == Verdict::refuted) {
+    p_expected = phi_cdf((true_d - margin - z * se) / se) + phi_cdf((-margin - z * se - true_d) / se);
+  } else {
+    throw std::invalid_argument("margin_test_miss_rate(): expected must be confirmed or refuted");
+  }
+  return clamp01(1.0 - p_expected);
+}
+
+double corrected_level(double p_raw, double p_adjusted, double alpha) {
+  if (!(p_raw > 0.0) || !(p_adjusted > p_raw)) return alpha;
+  return alpha * p_raw / p_adjusted;
+}
+
+bool replicated_rejection(double p_first_raw, double p_first_adjusted, std::optional<double> p_replication,
+                          double alpha) {
+  if (!(p_first_adjusted < alpha) || !p_replication) return false;
+  return *p_replication < corrected_level(p_first_raw, p_first_adjusted, alpha);
+}
+
+Verdict exact_verdict(bool replicated, bool equivalent) noexcept {
+  if (replicated) return Verdict::refuted;
+  return equivalent ? Verdict::confirmed : Verdict::inconclusive;
+}
+
+double z_test_power(double z, double level, bool two_sided) {
+  check_level("z_test_power", two_sided ? level / 2.0 : level);
+  if (two_sided) {
+    const double q = z_upper(level / 2.0);
+    return clamp01(phi_cdf(std::abs(z) - q) + phi_cdf(-std::abs(z) - q));
+  }
+  return clamp01(phi_cdf(z - z_upper(level)));
+}
+
+double exact_miss_rate(Verdict expected, double z, double level, double p_not_equivalent) {
+  if (expected == Verdict::confirmed) return clamp01(level * level + p_not_equivalent);
+  if (expected == Verdict::refuted) {
+    const double power = z_test_power(z, level, true);
+    return clamp01(1.0 - power * power);
+  }
+  throw std::invalid_argument("exact_miss_rate(): expected must be confirmed or refuted");
+}
+
+DirectionTest direction_test(double d, double se, std::optional<double> df, double minimal_effect, bool greater,
+                             double alpha) {
+  check_level("direction_test", alpha);
+  if (!(se > 0.0) || !std::isfinite(d) || !std::isfinite(minimal_effect)) {
+    throw std::invalid_argument(str_cat("direction_test(): need se > 0 and finite d and minimal_effect, got se = ", se,
+                                        ", d = ", d, ", minimal_effect = ", minimal_effect));
+  }
+  DirectionTest t;
+  t.d = d;
+  t.se = se;
+  t.df = df;
+  t.minimal_effect = minimal_effect;
+  t.greater = greater;
+  const double signed_gap = greater ? (d - minimal_effect) : (minimal_effect - d);
+  t.p_confirm = t_or_normal_sf(signed_gap / se, df);
+  t.p_refute = t_or_normal_sf(-signed_gap / se, df);
+  const double q = df ? boost::math::quantile(boost::math::complement(boost::math::students_t(*df), alpha))
+                      : z_upper(alpha);
+  t.ci_low = d - q * se;
+  t.ci_high = d + q * se;
+  t.verdict = t.p_confirm < alpha ? Verdict::confirmed : (t.p_refute < alpha ? Verdict::refuted : Verdict::inconclusive);
+  return t;
+}
+
+double direction_test_miss_rate(double true_d, double se, double minimal_effect, bool greater, Verdict expected,
+                                double alpha) {
+  check_level("direction_test_miss_rate", alpha);
+  if (!(se > 0.0) || !std::isfinite(true_d)) {
+    throw std::invalid_argument(str_cat("direction_test_miss_rate(): need se > 0 and finite true_d, got se = ", se));
+  }
+  const double gap = (greater ? (true_d - minimal_effect) : (minimal_effect - true_d)) / se;
+  const double z = z_upper(alpha);
+  if (expected == Verdict::confirmed) return clamp01(1.0 - phi_cdf(gap - z));
+  if (expected == Verdict::refuted) {
+    const double once = phi_cdf(-gap - z);
+    return clamp01(1.0 - once * once);
+  }
+  throw std::invalid_argument("direction_test_miss_rate(): expected must be confirmed or refuted");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -270,14 +392,21 @@ std::string render_markdown(const Report& report, const ExperimentContext& ctx, 
   for (const auto& t : report.tables) render_table(md, t);
   Table checks;
   checks.caption = "Checks";
-  checks.header = {"check", "role", "verdict", "estimate", "interval", "p", "p (adjusted)", "margin", "detail"};
+  checks.header = {"check", "role", "rule", "verdict", "estimate", "interval", "p", "p (adjusted)", "p (replication)",
+                   "margin", "predicted miss rate", "detail"};
   for (const auto& c : report.checks) {
     std::string interval = "–";
     if (c.ci_low || c.ci_high) interval = str_cat("[", opt_sig(c.ci_low), ", ", opt_sig(c.ci_high), "]");
     std::string verdict = std::string(to_string(c.verdict));
     if (!c.behaved()) verdict += str_cat(" (EXPECTED ", to_string(*c.expected()), ")");
-    checks.rows.push_back({c.name, std::string(to_string(c.role)), verdict, opt_sig(c.estimate), interval,
-                           p_text(c.p_value), p_text(c.p_adjusted), opt_sig(c.margin, 3), c.detail});
+    std::string miss = "–";
+    if (c.misbehave_rate) {
+      miss = format_sig(*c.misbehave_rate, 2);
+      if (*c.misbehave_rate > kControlMisbehaveTarget) miss += str_cat(" (above the target ", format_sig(kControlMisbehaveTarget, 1), ")");
+    }
+    checks.rows.push_back({c.name, std::string(to_string(c.role)), c.kind ? std::string(to_string(*c.kind)) : "–",
+                           verdict, opt_sig(c.estimate), interval, p_text(c.p_value), p_text(c.p_adjusted),
+                           p_text(c.replication_p), opt_sig(c.margin, 3), miss, c.detail});
   }
   render_table(md, checks);
   md << "## 4. Figure\n\n";
@@ -320,6 +449,8 @@ std::string render_markdown(const Report& report, const ExperimentContext& ctx, 
   md << "| seed | " << ctx.seed() << "; replicate r of part P draws from stream (seed, \"" << report.claim_id()
      << "/P\", r) |\n";
   md << "| profile | " << to_string(ctx.profile()) << " |\n";
+  md << "| decision rule | version " << kDecisionRuleVersion << " (validation/README.md): " << kDecisionRuleChange
+     << " |\n";
   md << "| wall time | " << format_sig(run.wall_seconds, 3) << " s |\n";
   md << "| date (UTC) | " << p.date_utc << " |\n";
   if (!run.command_line.empty()) md << "| command | `" << md_cell(run.command_line) << "` |\n";
@@ -343,6 +474,7 @@ std::string render_json(const Report& report, const ExperimentContext& ctx, cons
   w.key("controls_behaved"); w.value(report.controls_behaved());
   w.key("threads"); w.value(ctx.threads());
   w.key("wall_seconds"); w.value(run.wall_seconds);
+  w.key("decision_rule"); w.value(kDecisionRuleVersion);
   w.key("parameters");
   w.begin_object();
   for (const auto& [k, v] : report.parameters) {
@@ -366,6 +498,10 @@ std::string render_json(const Report& report, const ExperimentContext& ctx, cons
     w.key("p_value"); w.value(c.p_value);
     w.key("p_adjusted"); w.value(c.p_adjusted);
     w.key("margin"); w.value(c.margin);
+    w.key("kind");
+    if (c.kind) w.value(to_string(*c.kind)); else w.null_value();
+    w.key("replication_p"); w.value(c.replication_p);
+    w.key("misbehave_rate"); w.value(c.misbehave_rate);
     w.key("detail"); w.value(c.detail);
     w.end_object();
   }

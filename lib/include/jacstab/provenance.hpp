@@ -8,7 +8,8 @@ class JsonWriter;
 
 struct Provenance {
   std::string version;
-  std::string git_hash;    ///< of the source tree at configure time
+  std::string git_hash;    ///< of the source tree at build time
+  std::string source_commit;  ///< the last commit touching lib/, validation/ or CMakeLists.txt
   std::string compiler;
   std::string build_type;
   std::string blas;        ///< OpenBLAS build description

@@ -29,6 +29,29 @@ enum class CheckRole {
 };
 std::string_view to_string(CheckRole role) noexcept;
 
+/// The kind of statement a check tests. It fixes the suite-wide decision rule that turns the
+/// data into a verdict (validation/README.md, "The decision rule"):
+/// - approximate: "behave as", "lim A = lim B", "≈": confirmed by TOST inside the declared
+///   margin, refuted only when the interval lies wholly outside the band (margin_test());
+/// - exact: a law, an independence, a uniformity: a point-null rejection counts only when the
+///   pre-declared replication on a fresh stream rejects too, at the same corrected level
+///   (replicated_rejection());
+/// - direction: "X improves Y", "the edge lies at s*", "the hypothesis holds at n": a one-sided
+///   test against a declared minimal effect (direction_test()), its refutation replicated.
+enum class ClaimKind { approximate, exact, direction };
+std::string_view to_string(ClaimKind kind) noexcept;
+
+/// The version of the suite-wide decision rule, written into every report's provenance.
+inline constexpr std::string_view kDecisionRuleVersion = "2";
+/// One line on what changed with this version of the rule, and why (provenance).
+inline constexpr std::string_view kDecisionRuleChange =
+    "rule 2: approximate claims are refuted only beyond their margin, exact claims only by a "
+    "replicated rejection, direction claims by one-sided tests against a minimal effect; controls "
+    "sized by a power analysis. Changed because under rule 1 verdicts flipped with the master seed "
+    "(single point-null rejections inside the margin, controls without enough power)";
+/// The target for a control's predicted probability of misbehaving on one master seed.
+inline constexpr double kControlMisbehaveTarget = 1e-4;
+
 /// One statistical check, as written into the JSON "checks" array and the Markdown table.
 struct Check {
   std::string name;
@@ -41,6 +64,15 @@ struct Check {
   std::optional<double> p_adjusted;  ///< after the program's multiplicity correction
   std::optional<double> margin;
   std::string detail;                ///< one line: what was tested and how it came out
+  /// The decision rule that produced `verdict` (claim checks and controls; empty for checks
+  /// without a test, such as exact identities).
+  std::optional<ClaimKind> kind;
+  /// Exact and direction rules: the p-value of the replication on the fresh stream
+  /// (seed, "<claim>/<part>/replication", r), run only when the first test rejected.
+  std::optional<double> replication_p;
+  /// Controls: the predicted probability that this control misbehaves on one master seed at
+  /// the run's profile, from its standard error (power analysis); see *_miss_rate().
+  std::optional<double> misbehave_rate;
 
   /// The verdict a control must have (confirmed for positive controls, refuted for planted
   /// violations); empty for other roles.
@@ -187,6 +219,65 @@ Verdict margin_verdict(double p, bool inside, double alpha = 0.05);
 /// Throws std::invalid_argument on the conditions of tost_difference() (se > 0, margin > 0,
 /// finite d, 0 < alpha < 0.5).
 MarginTest margin_test(double d, double se, std::optional<double> df, double margin, double alpha = 0.05);
+
+/// The predicted probability that margin_test() with standard error `se` (normal
+/// approximation) does NOT return `expected` when the true difference is `true_d`. For a
+/// positive control (expected confirmed) true_d is the value known by construction (often 0);
+/// for a planted violation (expected refuted) it is the planted effect or, where that is not
+/// known in closed form, the estimate (plug-in). `alpha` is the level the check is judged at
+/// (after any multiplicity correction).
+double margin_test_miss_rate(double true_d, double se, double margin, Verdict expected, double alpha = 0.05);
+
+/// The exact-claim rule. A point-null rejection counts only if an independent replication of
+/// the same size on a fresh stream also rejects at the same level. `p_first` is the first
+/// test's p-value after the program's multiplicity correction; `p_replication` the raw p of
+/// the replication; it is judged at the raw level at which the first test was judged,
+/// alpha * p_raw / p_adjusted (alpha itself when nothing was corrected). Returns true when
+/// both reject.
+bool replicated_rejection(double p_first_raw, double p_first_adjusted, std::optional<double> p_replication,
+                          double alpha = 0.05);
+/// The raw level at which a test with raw p `p_raw` and adjusted p `p_adjusted` was judged:
+/// alpha * p_raw / p_adjusted (alpha when p_adjusted <= p_raw or either is 0).
+double corrected_level(double p_raw, double p_adjusted, double alpha = 0.05);
+/// Verdict of an exact claim: refuted when the rejection was replicated, confirmed when it
+/// was not refuted and `equivalent` holds (the effect's interval lies inside the declared
+/// margin), inconclusive otherwise.
+Verdict exact_verdict(bool replicated_rejection, bool equivalent) noexcept;
+
+/// Power of a two-sided (or one-sided) z test at `level` when the true effect is `z` standard
+/// errors from the null (normal approximation).
+double z_test_power(double z, double level, bool two_sided = true);
+/// Predicted probability that an exact-rule check misbehaves: for a positive control (true
+/// null), the chance that both the first test (at `level_first`) and the replication (at the
+/// same level) reject, level^2, plus `p_not_equivalent`, the chance that its equivalence part
+/// fails; for a planted violation with effect `z` standard errors per test, 1 - power^2.
+double exact_miss_rate(Verdict expected, double z, double level, double p_not_equivalent = 0.0);
+
+/// A direction claim "theta > minimal_effect" (or "theta < minimal_effect" when
+/// `greater` is false), with estimate d and standard error se (Student t with df, or normal).
+/// p_confirm is the one-sided p of H0: theta on the wrong side of minimal_effect; p_refute the
+/// one-sided p of H0: theta on the claimed side. Confirmed when p_confirm < alpha; a candidate
+/// refutation when p_refute < alpha, which counts only when replicated (apply
+/// replicated_rejection() to p_refute and the replication's p_refute).
+struct DirectionTest {
+  double d = 0.0;
+  double se = 0.0;
+  std::optional<double> df;
+  double minimal_effect = 0.0;
+  bool greater = true;
+  double p_confirm = 1.0;
+  double p_refute = 1.0;
+  double ci_low = 0.0;   ///< 1 - 2 alpha interval
+  double ci_high = 0.0;
+  Verdict verdict = Verdict::inconclusive;  ///< confirmed, refuted (not yet replicated) or inconclusive
+};
+/// Throws std::invalid_argument unless se > 0, d finite and 0 < alpha < 0.5.
+DirectionTest direction_test(double d, double se, std::optional<double> df, double minimal_effect, bool greater,
+                             double alpha = 0.05);
+/// Predicted probability that direction_test() does not return `expected` when the true value
+/// is `true_d` (normal approximation; a refutation also needs its replication, both at `alpha`).
+double direction_test_miss_rate(double true_d, double se, double minimal_effect, bool greater, Verdict expected,
+                                double alpha = 0.05);
 
 /// Holm-adjusts the p-values of the given checks in place (p_adjusted), over those that have
 /// a p_value; returns the number adjusted.
