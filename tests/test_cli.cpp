@@ -183,3 +183,20 @@ TEST(Cli, FashionMnistInputWhenInstalled) {
   EXPECT_EQ(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 1);
   EXPECT_NE(text.find("dataset-fashion-mnist"), std::string::npos) << text;
 }
+
+// A request larger than the machine is refused before anything is allocated: exit 2, the
+// option named, the estimate and the available memory stated, no export left behind.
+TEST(Cli, RequestsLargerThanTheMachineAreRefusedUpFront) {
+  const fs::path dir = fs::temp_directory_path() / ("jacstab-oom-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const auto r = run("sample --width 300000 --depth 2 --export " + dir.string());
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("--width 300000"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("needs an estimated"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("TiB"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("available"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("bad_alloc"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir));
+  // More threads than replicates do not count: one replicate of n = 2000 is far below any machine.
+  EXPECT_EQ(run("sample --width 2000 --depth 1 --threads 64").status, 0);
+}

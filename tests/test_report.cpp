@@ -13,6 +13,7 @@
 
 #include "jacstab/experiment.hpp"
 #include "jacstab/report.hpp"
+#include "jacstab/rng.hpp"
 #include "jacstab/stats.hpp"
 #include "test_support.hpp"
 
@@ -270,4 +271,83 @@ TEST(MarginTest, ThreeWayDecision) {
   // Tail probabilities: qnorm(0.975) and qt(0.975, 10) in R.
   EXPECT_NEAR(t_or_normal_sf(1.959963984540054), 0.025, 1e-15);
   EXPECT_NEAR(t_or_normal_sf(2.228138851986274, 10.0), 0.025, 1e-14);
+}
+
+namespace {
+double phi(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+constexpr double kZ95 = 1.6448536269514722;   // qnorm(0.95)
+constexpr double kZ975 = 1.959963984540054;   // qnorm(0.975)
+}  // namespace
+
+// Rule 1's power analysis against its closed form and against a simulation of margin_test().
+TEST(DecisionRule, MarginMissRateMatchesClosedFormAndSimulation) {
+  const double se = 0.04, margin = 0.1;
+  // Positive control, true difference 0: P(confirmed) = Phi((m - z se)/se) - Phi(-(m - z se)/se).
+  const double w = (margin - kZ95 * se) / se;
+  EXPECT_NEAR(margin_test_miss_rate(0.0, se, margin, Verdict::confirmed), 1.0 - (phi(w) - phi(-w)), 1e-14);
+  // Planted violation, true difference 0.2: P(refuted) = Phi((d - m - z se)/se) + Phi((-m - z se - d)/se).
+  const double pr = phi((0.2 - margin - kZ95 * se) / se) + phi((-margin - kZ95 * se - 0.2) / se);
+  EXPECT_NEAR(margin_test_miss_rate(0.2, se, margin, Verdict::refuted), 1.0 - pr, 1e-14);
+  // A margin narrower than z se can never be confirmed.
+  EXPECT_EQ(margin_test_miss_rate(0.0, 0.1, 0.1, Verdict::confirmed), 1.0);
+  // Simulation: 20000 normal estimates judged by margin_test(). The predicted miss rates are
+  // 0.280 and 0.260; the binomial SE of 20000 draws is <= 0.0032, tolerance 5 SE (false-failure
+  // rate < 1e-6).
+  Engine engine = stream(7, "test/margin-miss", 0);
+  std::size_t miss0 = 0, miss2 = 0;
+  const std::size_t n = 20000;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double e = engine.normal();
+    if (margin_test(se * e, se, std::nullopt, margin).verdict != Verdict::confirmed) ++miss0;
+    if (margin_test(0.2 + se * e, se, std::nullopt, margin).verdict != Verdict::refuted) ++miss2;
+  }
+  EXPECT_NEAR(static_cast<double>(miss0) / n, margin_test_miss_rate(0.0, se, margin, Verdict::confirmed), 0.016);
+  EXPECT_NEAR(static_cast<double>(miss2) / n, margin_test_miss_rate(0.2, se, margin, Verdict::refuted), 0.016);
+  EXPECT_THROW(margin_test_miss_rate(0.0, 0.0, margin, Verdict::confirmed), std::invalid_argument);
+  EXPECT_THROW(margin_test_miss_rate(0.0, se, margin, Verdict::inconclusive), std::invalid_argument);
+}
+
+// Rule 2: a rejection counts only when the replication rejects at the first test's corrected level.
+TEST(DecisionRule, ReplicatedRejectionAtTheCorrectedLevel) {
+  // Holm multiplied the raw p 0.01 by 4: the first test was judged at raw level 0.0125.
+  EXPECT_DOUBLE_EQ(corrected_level(0.01, 0.04), 0.0125);
+  EXPECT_DOUBLE_EQ(corrected_level(0.01, 0.01), 0.05);  // nothing corrected
+  EXPECT_DOUBLE_EQ(corrected_level(0.0, 1e-300), 0.05);  // an underflowed raw p
+  EXPECT_TRUE(replicated_rejection(0.01, 0.04, 0.012));
+  EXPECT_FALSE(replicated_rejection(0.01, 0.04, 0.013));   // replication above 0.0125
+  EXPECT_FALSE(replicated_rejection(0.015, 0.06, 1e-9));   // the first test did not reject
+  EXPECT_FALSE(replicated_rejection(0.01, 0.04, std::nullopt));
+  EXPECT_EQ(exact_verdict(true, true), Verdict::refuted);
+  EXPECT_EQ(exact_verdict(false, true), Verdict::confirmed);
+  EXPECT_EQ(exact_verdict(false, false), Verdict::inconclusive);
+  // Size alpha^2 for a single test under a true null, and 1 - power^2 for an effect.
+  EXPECT_DOUBLE_EQ(exact_miss_rate(Verdict::confirmed, 0.0, 0.05), 0.0025);
+  EXPECT_NEAR(z_test_power(0.0, 0.05), 0.05, 1e-15);
+  EXPECT_NEAR(z_test_power(kZ975 + kZ95, 0.05), 0.95 + phi(-2.0 * kZ975 - kZ95), 1e-12);
+  EXPECT_NEAR(z_test_power(kZ95, 0.05, false), 0.5, 1e-12);
+  const double power = z_test_power(3.0, 0.05);
+  EXPECT_NEAR(exact_miss_rate(Verdict::refuted, 3.0, 0.05), 1.0 - power * power, 1e-15);
+}
+
+// Rule 3: one-sided tests against a minimal effect, p-values against the normal and t tails.
+TEST(DecisionRule, DirectionTestAgainstAMinimalEffect) {
+  const DirectionTest up = direction_test(0.3, 0.1, std::nullopt, 0.1, true);
+  EXPECT_NEAR(up.p_confirm, phi(-2.0), 1e-15);
+  EXPECT_NEAR(up.p_refute, phi(2.0), 1e-15);
+  EXPECT_EQ(up.verdict, Verdict::confirmed);
+  EXPECT_NEAR(up.ci_low, 0.3 - kZ95 * 0.1, 1e-12);
+  const DirectionTest down = direction_test(-0.1, 0.1, std::nullopt, 0.1, true);
+  EXPECT_EQ(down.verdict, Verdict::refuted);  // a candidate; it counts only when replicated
+  EXPECT_NEAR(down.p_refute, phi(-2.0), 1e-15);
+  // "theta < minimal_effect": mirrored.
+  EXPECT_EQ(direction_test(-0.1, 0.1, std::nullopt, 0.1, false).verdict, Verdict::confirmed);
+  EXPECT_EQ(direction_test(0.12, 0.1, std::nullopt, 0.1, false).verdict, Verdict::inconclusive);
+  // Student t: pt(-2.228138851986274, 10) = 0.025 in R.
+  EXPECT_NEAR(direction_test(0.1 + 0.2228138851986274, 0.1, 10.0, 0.1, true).p_confirm, 0.025, 1e-13);
+  EXPECT_THROW(direction_test(0.0, 0.0, std::nullopt, 0.1, true), std::invalid_argument);
+  EXPECT_THROW(direction_test(0.0, 0.1, std::nullopt, 0.1, true, 0.5), std::invalid_argument);
+  // Miss rates: confirmed needs (theta - delta)/se > z; a refutation needs two rejections.
+  EXPECT_NEAR(direction_test_miss_rate(0.3, 0.1, 0.1, true, Verdict::confirmed), 1.0 - phi(2.0 - kZ95), 1e-14);
+  const double once = phi(2.0 - kZ95);
+  EXPECT_NEAR(direction_test_miss_rate(-0.1, 0.1, 0.1, true, Verdict::refuted), 1.0 - once * once, 1e-14);
 }

@@ -1,6 +1,7 @@
 // jacstab sample: Monte-Carlo ||J_1|| for one configuration.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -78,8 +79,10 @@ Output:
                      ||W_L D_{L-1} ... W_1 D_0||. Files are written atomically.
   --help             show this help
 
-Progress is shown on stderr when it is a terminal. Exit status: 0 success, 2 bad input,
-1 internal failure (e.g. a missing dataset).
+Progress is shown on stderr when it is a terminal. A run whose estimated memory (about 4
+n x n double matrices per replicate in flight, 5 with --norm-method exact, plus L + 2 with
+--export) exceeds the memory available is refused before it starts, with exit status 2.
+Exit status: 0 success, 2 bad input, 1 internal failure (e.g. a missing dataset).
 )";
 
 double mean_of(const std::vector<double>& v) {
@@ -164,6 +167,32 @@ void export_network(const std::filesystem::path& dir, const MlpConfig& config, s
   }
 }
 
+// Peak memory of a run, estimated from measurements of this build (peak RSS at n = 2000 and
+// 4000): each replicate in flight holds a few n x n double matrices (the running product, the
+// active columns of the next layer, the GEMM output; 2.6-3.5 n^2 doubles measured, 4 assumed,
+// 5 with the LAPACK SVD), an export keeps the whole network (L + 2 matrices), and the
+// Fashion-MNIST images take about 100 MiB. A request above the memory still available is
+// refused before anything is allocated, naming the option that sets the size.
+void refuse_if_out_of_memory(const Options& o, const MlpConfig& config, std::size_t reps, unsigned threads,
+                             bool exporting, bool exact_svd) {
+  const double n = static_cast<double>(config.width);
+  const double matrix = 8.0 * n * n;
+  const double in_flight = static_cast<double>(std::min<std::size_t>(reps, threads));
+  double bytes = 64.0 * 1024 * 1024 + in_flight * (exact_svd ? 5.0 : 4.0) * matrix;
+  if (exporting) bytes += (static_cast<double>(config.depth) + 2.0) * matrix + 8.0 * 784.0 * n;
+  if (config.input == InputKind::fashion_mnist) bytes += 100.0 * 1024 * 1024;
+  const auto available = available_memory_bytes();
+  if (!available || bytes <= static_cast<double>(*available)) return;
+  std::string why = str_cat("--width ", config.width, ": the run needs an estimated ", format_bytes(bytes),
+                            " of memory (", format_sig(in_flight, 3), " replicate(s) in flight, --threads ", threads,
+                            ", each holding about ", exact_svd ? 5 : 4, " matrices of ", format_bytes(matrix));
+  if (exporting) why += str_cat("; --export keeps all ", config.depth + 2, " weight matrices");
+  why += str_cat("), but only ", format_bytes(static_cast<double>(*available)),
+                 " are available; reduce --width", threads > 1 && reps > 1 ? " or --threads" : "",
+                 exporting ? " or drop --export" : "");
+  o.fail(why);
+}
+
 }  // namespace
 
 int run_sample(const std::vector<std::string>& args) {
@@ -210,6 +239,7 @@ int run_sample(const std::vector<std::string>& args) {
       o.fail("--export must name a directory, got '" + *t + "' (an existing file)");
     }
   }
+  refuse_if_out_of_memory(o, config, reps, threads, export_dir.has_value(), sopts.method == NormMethod::exact);
   if (config.input == InputKind::fashion_mnist) (void)load_fashion_mnist_images(true);
 
   // Run.

@@ -1,6 +1,10 @@
 #include "jacstab/parallel.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <fstream>
+#include <sstream>
 #include <exception>
 #include <mutex>
 #include <stdexcept>
@@ -17,6 +21,56 @@ char* openblas_get_corename(void);
 }
 
 namespace jacstab {
+
+namespace {
+// The first number on the line of `path` that starts with `key` (a /proc/meminfo field, in kB).
+std::optional<std::uint64_t> meminfo_kib(const char* key) {
+  std::ifstream in("/proc/meminfo");
+  std::string line;
+  const std::string k(key);
+  while (std::getline(in, line)) {
+    if (line.rfind(k, 0) == 0) {
+      std::istringstream is(line.substr(k.size()));
+      std::uint64_t v = 0;
+      if (is >> v) return v;
+    }
+  }
+  return std::nullopt;
+}
+// A single number in a cgroup file ("max" means no limit).
+std::optional<std::uint64_t> cgroup_value(const char* path) {
+  std::ifstream in(path);
+  std::string text;
+  if (!(in >> text) || text == "max") return std::nullopt;
+  try {
+    return static_cast<std::uint64_t>(std::stoull(text));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+}  // namespace
+
+std::optional<std::uint64_t> available_memory_bytes() {
+  std::optional<std::uint64_t> avail;
+  if (auto kib = meminfo_kib("MemAvailable:")) avail = *kib * 1024u;
+  const auto limit = cgroup_value("/sys/fs/cgroup/memory.max");
+  const auto used = cgroup_value("/sys/fs/cgroup/memory.current");
+  if (limit) {
+    const std::uint64_t room = used && *used < *limit ? *limit - *used : 0u;
+    avail = avail ? std::min(*avail, room) : room;
+  }
+  return avail;
+}
+
+std::string format_bytes(double bytes) {
+  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  std::size_t u = 0;
+  while (bytes >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
+    bytes /= 1024.0;
+    ++u;
+  }
+  return str_cat(format_sig(bytes, 3), " ", units[u]);
+}
 
 int set_blas_threads(int threads) {
   if (threads < 1) throw std::invalid_argument(str_cat("set_blas_threads(): threads must be >= 1, got ", threads));

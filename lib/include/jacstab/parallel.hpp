@@ -4,7 +4,9 @@
 // replicates run, so every replicate performs the same floating-point operations whatever the
 // thread count.
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace jacstab {
@@ -16,6 +18,12 @@ std::string blas_config();
 
 /// Hardware concurrency, at least 1.
 unsigned default_thread_count() noexcept;
+
+/// The memory this process can still use, in bytes: MemAvailable of /proc/meminfo, or the
+/// room left under the cgroup's memory.max when that is smaller; empty when neither can be read.
+std::optional<std::uint64_t> available_memory_bytes();
+/// "1.5 GiB", "300 MiB", "2.6 TiB": a byte count in binary units, three significant digits.
+std::string format_bytes(double bytes);
 
 /// Calls fn(i) for i in [0, count) on `threads` worker threads (1 = in the calling thread),
 /// with BLAS single-threaded meanwhile. `on_done(completed)` runs after each call, serialised.
