@@ -424,6 +424,8 @@ CalibrationSummary summarize_calibration(const std::vector<CalibrationRecord>& i
       pooled[*c.kind].first += a.ref;
       pooled[*c.kind].second += a.n;
       ++pooled_controls[*c.kind];
+    } else if (c.role == CheckRole::positive_control) {
+      ++s.unkinded_controls;
     }
     s.checks.push_back(std::move(c));
   }
@@ -468,6 +470,9 @@ std::string render_calibration_markdown(const CalibrationSummary& s, const Calib
       t.rows.push_back({std::string(to_string(k.kind)), str_cat(k.controls), prop_text(k.false_alarm),
                         k.false_alarm.trials ? pct(k.false_alarm.rate) : "–", k.flagged ? "**above 1%**" : ""});
     md << render_markdown_table(t);
+    if (s.unkinded_controls)
+      md << s.unkinded_controls << " positive control" << (s.unkinded_controls == 1 ? " records" : "s record")
+         << " no rule kind and " << (s.unkinded_controls == 1 ? "is" : "are") << " not pooled above.\n\n";
   }
 
   md << "## Claims over seeds\n\n";
@@ -568,6 +573,7 @@ std::string render_calibration_json(const CalibrationSummary& s, const Calibrati
     w.end_object();
   }
   w.end_array();
+  w.key("unkinded_positive_controls"); w.value(s.unkinded_controls);
   w.key("claims");
   w.begin_array();
   for (const auto& c : s.claims) {

@@ -118,6 +118,7 @@ struct CalibrationSummary {
   std::vector<CheckCalibration> checks;     ///< claims in catalogue order, checks by index
   std::vector<ClaimCalibration> claims;     ///< catalogue order
   std::vector<KindCalibration> kinds;       ///< approximate, exact, direction
+  std::size_t unkinded_controls = 0;        ///< positive controls without a recorded kind (not pooled)
   Proportion invalid;                       ///< seeds on which any control misbehaved
   bool invalid_flagged = false;
   double wall_seconds = 0.0;                ///< summed over all records
