@@ -21,6 +21,8 @@ Commands:
   limit       free-probability limits of ||J_1|| and of the spectrum of J J^T
   hypotheses  a theorem's hypotheses evaluated at finite width
   validate    run claim programs and write their reports (see: jacstab validate --help)
+  calibrate   run claim programs over many master seeds and measure every check's error
+              rates (see: jacstab calibrate --help)
 
 Options:
   --help     show this help
@@ -50,7 +52,8 @@ int main(int argc, char** argv) {
     if (command == "limit") return jacstab::cli::run_limit(args);
     if (command == "hypotheses") return jacstab::cli::run_hypotheses(args);
     if (command == "validate") return jacstab::cli::run_validate(args);
-    std::cerr << "jacstab: unknown command '" << command << "' (expected sample, limit, hypotheses or validate; see jacstab --help)\n";
+    if (command == "calibrate") return jacstab::cli::run_calibrate(args);
+    std::cerr << "jacstab: unknown command '" << command << "' (expected sample, limit, hypotheses, validate or calibrate; see jacstab --help)\n";
     return 2;
   } catch (const jacstab::cli::UsageError& e) {
     std::cerr << e.what() << "\n";

@@ -10,9 +10,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
+#include "jacstab/calibration.hpp"
 #include "jacstab/format.hpp"
 #include "jacstab/io.hpp"
 #include "jacstab/parallel.hpp"
@@ -620,7 +622,14 @@ void write_report_index(const std::filesystem::path& dir) {
         "`inconclusive`; see the design document for what they mean). A refuted claim is a "
         "result, not a failure of the suite: every program also runs a positive control and a "
         "planted violation, and those behaved as expected unless the row says otherwise.\n\n";
-  md << "| claim | paper | verdict | evidence | report |\n|---|---|---|---|---|\n";
+  md << "| claim | paper | verdict | over paper seeds | evidence | report |\n|---|---|---|---|---|---|\n";
+  // The verdict's stability over master seeds, from `jacstab calibrate --profile paper`.
+  std::map<std::string, ClaimCalibration> stability;
+  try {
+    stability = seed_verdicts(dir, Profile::paper);
+  } catch (const std::exception&) {
+    // unreadable calibration records: the column shows "–"
+  }
   std::string profile, hash;
   for (const auto& c : claim_catalogue()) {
     const auto json_path = dir / (std::string(c.id) + ".json");
@@ -642,11 +651,19 @@ void write_report_index(const std::filesystem::path& dir) {
         verdict += " (controls failed)";
       }
     }
-    md << "| " << c.id << " | " << c.paper << " | **" << verdict << "** | " << md_cell(summary) << " | " << link
-       << " |\n";
+    std::string over_seeds = "–";
+    if (auto it = stability.find(std::string(c.id)); it != stability.end()) {
+      over_seeds = it->second.seed_dependent ? str_cat("**", it->second.distribution, "**") : it->second.distribution;
+    }
+    md << "| " << c.id << " | " << c.paper << " | **" << verdict << "** | " << over_seeds << " | " << md_cell(summary)
+       << " | " << link << " |\n";
   }
   md << "\nProfile: " << (profile.empty() ? "–" : profile) << "; source: git " << (hash.empty() ? "–" : hash)
      << ".\n";
+  if (!stability.empty()) {
+    md << "\n\"Over paper seeds\" is the claim's verdict over the master seeds of "
+          "[calibration-paper.md](calibration-paper.md); a **seed-dependent** verdict changes with the seed.\n";
+  }
   std::filesystem::create_directories(dir);
   write_file_atomic(dir / "README.md", md.str());
 }
