@@ -167,6 +167,7 @@ Check ratio_check(const Cell& c, const std::string& what) {
   k.p_value = e.p;
   k.margin = kMarginRelative;
   k.verdict = decide(e.p, e.inside);
+  k.kind = ClaimKind::approximate;
   k.detail = str_cat(what, "; n=", c.n, ", L=", c.L, ", ", c.pairs.size(),
                      " pairs; ratio of mean norms with its 90% interval (paired delta method, t with ",
                      c.pairs.size() - 1, " df); equal when inside (1/", kMarginRatio, ", ", kMarginRatio,
@@ -232,27 +233,35 @@ Report run(const ExperimentContext& ctx) {
       case 128: return ctx.pick<std::size_t>(deep ? 200 : 150, 300, 1500);
       case 256: return ctx.pick<std::size_t>(deep ? 300 : 100, deep ? 300 : 200, 1000);
       case 512: return ctx.pick<std::size_t>(60, deep ? 150 : 100, 500);
-      case 1024: return ctx.pick<std::size_t>(30, deep ? 100 : 50, 300);
+      // L = 20, n = 1024 at the paper profile: 300 pairs (100 before rule 2 gave a 90%
+      // interval of +-1.7%, and an estimate 3% from 1 left the check inconclusive on some
+      // master seeds; 300 pairs shrink it to about +-1%).
+      case 1024: return ctx.pick<std::size_t>(30, deep ? 300 : 50, 300);
       default: return ctx.pick<std::size_t>(20, 30, deep ? 150 : 100);
     }
   };
-  const std::size_t control_pairs = ctx.pick<std::size_t>(100, 200, 1000);
+  // Positive control: 200 pairs at the quick profile too (100 gave a predicted miss rate of
+  // ~5e-3 per seed; 200 bring it to ~1e-5). The planted violation needs far fewer.
+  const std::size_t control_pairs = ctx.pick<std::size_t>(200, 200, 1000);
+  const std::size_t planted_pairs = ctx.pick<std::size_t>(100, 200, 1000);
   const std::size_t control_n = 256, control_L = 5;
 
   // Claim cells: real (x) against surrogate (y), same stream: the same input and weights.
+  // `suffix` is "" for the first sample, "/replication" for the replication of rule 2.
+  auto make_cell = [&](std::size_t L, std::size_t n, const std::string& suffix) {
+    Cell c;
+    c.name = str_cat("real / surrogate, L=", L, ", n=", n);
+    c.role = CheckRole::supporting;
+    c.n = n;
+    c.L = L;
+    const std::string part = str_cat("pair L=", L, " n=", n, suffix);
+    c.pairs = sample_pairs(ctx, part, part, iid(), part, surrogate(0.5), n, L, pairs_for(L, n));
+    summarise(c);
+    return c;
+  };
   std::vector<Cell> cells;
   for (std::size_t L : depths) {
-    for (std::size_t n : widths) {
-      Cell c;
-      c.name = str_cat("real / surrogate, L=", L, ", n=", n);
-      c.role = CheckRole::supporting;
-      c.n = n;
-      c.L = L;
-      const std::string part = str_cat("pair L=", L, " n=", n);
-      c.pairs = sample_pairs(ctx, part, part, iid(), part, surrogate(0.5), n, L, pairs_for(L, n));
-      summarise(c);
-      cells.push_back(std::move(c));
-    }
+    for (std::size_t n : widths) cells.push_back(make_cell(L, n, ""));
   }
   // Positive control: two independent surrogate networks (different streams); their norms
   // have the same law, so the ratio of means is 1 exactly.
@@ -272,7 +281,7 @@ Report run(const ExperimentContext& ctx) {
   pv.n = control_n;
   pv.L = control_L;
   pv.pairs = sample_pairs(ctx, "planted", "planted", iid(), "planted", surrogate(kPlantedAlpha), control_n,
-                          control_L, control_pairs);
+                          control_L, planted_pairs);
   summarise(pv);
 
   Report report(ctx.claim_id());
@@ -321,7 +330,7 @@ Report run(const ExperimentContext& ctx) {
       "all are confirmed, inconclusive otherwise.\n"
       "- Comparison with theory: both means against the free-probability limit lim ‖J₁‖ = √λ₊ for "
       "σ² = 2, α = 1/2 (freeprob JacobianLimit), with a power-law fit of the gap to the limit in n.\n"
-      "- Controls (", control_pairs, " pairs, n = ", control_n, ", L = ", control_L,
+      "- Controls (", control_pairs, " pairs for the positive control, ", planted_pairs, " for the planted violation, n = ", control_n, ", L = ", control_L,
       ", same statistic and rule): positive control, a surrogate against an independent surrogate (R = 1 "
       "exactly; must be confirmed); planted violation, the real network against a surrogate with "
       "Bernoulli(", kPlantedAlpha, ") masks, paired as the claim cells (its limit ratio is ",
@@ -335,6 +344,7 @@ Report run(const ExperimentContext& ctx) {
   std::vector<bool> claim_inside;
   std::vector<bool> claim_model_ok;
   std::vector<Extrapolation> extrapolations;
+  std::vector<std::pair<std::size_t, double>> gof_replications;  // (L, fit p of the replication)
   for (std::size_t L : depths) {
     std::vector<Cell*> row;
     for (auto& c : cells) {
@@ -354,7 +364,19 @@ Report run(const ExperimentContext& ctx) {
     const Extrapolation ex = extrapolate(std::vector<const Cell*>(row.begin(), row.end()));
     extrapolations.push_back(ex);
     const Equivalence e = equivalence(ex.intercept, ex.se_intercept, std::nullopt, std::log(kMarginRatio));
-    const bool model_ok = !ex.gof_p || *ex.gof_p >= kAlpha;
+    // The fit's chi-squared tests an exact statement (the model log R = a + b/n); under rule 2
+    // its rejection counts only when the same fit on a replication of the row (every width,
+    // the same pairs, streams "pair L=.. n=../replication") rejects too, at the same level.
+    std::optional<double> gof_rep;
+    if (ex.gof_p && *ex.gof_p < kAlpha) {
+      std::vector<Cell> rep_row;
+      for (const Cell* c : row) rep_row.push_back(make_cell(L, c->n, "/replication"));
+      std::vector<const Cell*> rep_ptr;
+      for (const auto& c : rep_row) rep_ptr.push_back(&c);
+      gof_rep = extrapolate(rep_ptr).gof_p;
+      gof_replications.push_back({L, *gof_rep});
+    }
+    const bool model_ok = !ex.gof_p || *ex.gof_p >= kAlpha || !replicated_rejection(*ex.gof_p, *ex.gof_p, gof_rep, kAlpha);
     Check k;
     k.name = str_cat("real / surrogate extrapolated to n = ∞, L=", L);
     k.role = CheckRole::claim;
@@ -368,9 +390,13 @@ Report run(const ExperimentContext& ctx) {
                        " widths): intercept with its 90% interval (ratio scale); slope ",
                        format_sig(ex.slope, 3), " ± ", format_sig(ex.se_slope, 2), " per unit of 1/n; fit χ² = ",
                        format_sig(ex.chi2, 3), " on ", ex.points - 2, " df (p = ",
-                       ex.gof_p ? format_sig(*ex.gof_p, 2) : std::string("–"), model_ok ? ")" :
-                       "; the model y = a + b/n is rejected, so the extrapolation is inconclusive)",
+                       ex.gof_p ? format_sig(*ex.gof_p, 2) : std::string("–"),
+                       gof_rep ? str_cat("; rejected, replication of the row: fit p = ", format_sig(*gof_rep, 2),
+                                         model_ok ? ", not replicated, so the model stands" : ", replicated")
+                               : std::string(),
+                       model_ok ? ")" : "; the model y = a + b/n is rejected, so the extrapolation is inconclusive)",
                        "; normal reference");
+    k.kind = ClaimKind::approximate;
     report.add_check(k);
     claim_idx.push_back(report.checks.size() - 1);
     claim_inside.push_back(e.inside);
@@ -385,8 +411,36 @@ Report run(const ExperimentContext& ctx) {
       c.verdict = claim_model_ok[j] ? decide(*c.p_adjusted, claim_inside[j]) : Verdict::inconclusive;
     }
   }
-  report.add_check(ratio_check(pc, "independent surrogates, R = 1 exactly"));
-  report.add_check(ratio_check(pv, str_cat("surrogate masks Bernoulli(", kPlantedAlpha, ")")));
+  // Controls, with their predicted miss rates (rule 4): the positive control's true log ratio
+  // is 0; the planted violation's is taken as the log ratio of the free-probability limits
+  // (alpha = 1/2 vs 0.45), smaller than the finite-width estimate, hence conservative.
+  const double planted_effect = std::log(JacobianLimit::constant(control_L, kSigma2, 0.5).norm_limit() /
+                                         JacobianLimit::constant(control_L, kSigma2, kPlantedAlpha).norm_limit());
+  {
+    Check k = ratio_check(pc, "independent surrogates, R = 1 exactly");
+    k.misbehave_rate = margin_test_miss_rate(0.0, pc.se_log_ratio, std::log(kMarginRatio), Verdict::confirmed, kAlpha);
+    report.add_check(k);
+    Check q = ratio_check(pv, str_cat("surrogate masks Bernoulli(", kPlantedAlpha, ")"));
+    q.misbehave_rate = margin_test_miss_rate(planted_effect, pv.se_log_ratio, std::log(kMarginRatio), Verdict::refuted, kAlpha);
+    report.add_check(q);
+  }
+  report.operationalisation += str_cat(
+      "\n- Kind and decision rule (version ", kDecisionRuleVersion, ", validation/README.md): every check is "
+      "**approximate** (\"≈\" within ±5%): margin_test(); refuted only when the whole 90% interval lies outside the "
+      "band, so a point-null difference inside the margin refutes nothing. The fit's χ² test of the model "
+      "log R = a + b/n tests an exact statement; under rule 2 its rejection counts only when the fit of a replication "
+      "of the whole row (every width, the same numbers of pairs, streams \"pair L=.. n=../replication\") rejects "
+      "too at α; only then is the extrapolation inconclusive. Before this, the fit's rejection alone (probability "
+      "≥ α = 0.05 per depth even when the model holds) left the extrapolation inconclusive.\n"
+      "- Power: L = 20, n = 1024 has ", pairs_for(20, widths.back()), " pairs at this profile (100 before rule 2: "
+      "its 90% interval of about ±1.7% around estimates up to 3% below 1 touched the margin 1/1.05 on some master "
+      "seeds).\n"
+      "- Controls (rule 4, target ", format_sig(kControlMisbehaveTarget, 1), "): predicted miss rate of the positive "
+      "control ", format_sig(*report.checks[report.checks.size() - 2].misbehave_rate, 2), " (true log R = 0, se = ",
+      format_sig(pc.se_log_ratio, 2), " from its ", pc.pairs.size(), " pairs), of the planted violation ",
+      format_sig(*report.checks.back().misbehave_rate, 2), " (planted effect: the log ratio of the free-probability "
+      "limits, ", format_fixed(planted_effect, 3), ", below the finite-width estimate ", format_fixed(pv.log_ratio, 3),
+      ", se ", format_sig(pv.se_log_ratio, 2), ").");
 
   // Comparison with the free-probability limit: gap (limit - mean) ~ C n^-gamma, for each L and
   // each network, when every gap is positive.
@@ -624,7 +678,15 @@ Report run(const ExperimentContext& ctx) {
       format_fixed(std::exp(cell_equivalence(pc).d), 4), "), and Bernoulli(", kPlantedAlpha,
       ") masks are refuted (ratio ", format_fixed(std::exp(cell_equivalence(pv).d), 4),
       "), so the rule has the power to detect a 10% shift of the mask probability at n = ", control_n,
-      ". Dead networks (J₁ = 0): ", dead, " among all sampled networks.\n\n"
+      ". Dead networks (J₁ = 0): ", dead, " among all sampled networks.\n\n",
+      gof_replications.empty() ? std::string()
+      : [&] {
+          std::string note = "The fit of the 1/n model was rejected on the first sample and tested again on a replication "
+                          "of the row (rule 2):";
+          for (const auto& [L, p] : gof_replications)
+            note += str_cat(" L = ", L, ", replication fit p = ", format_sig(p, 2), p < kAlpha ? " (replicated)" : " (not replicated)", ";");
+          return note + " a rejection that does not replicate leaves the extrapolation to its margin test.\n\n";
+        }(),
       "The paper gives no numbers for this comparison; its evidence for Approx. 2.1 (sec. 6.1) is about the "
       "masks themselves.");
   for (std::size_t j = 0; j < claim_idx.size(); ++j) {
@@ -644,6 +706,7 @@ Report run(const ExperimentContext& ctx) {
                        {"depths", "5,20"},
                        {"widths", width_list},
                        {"control_pairs", std::to_string(control_pairs)},
+                       {"planted_pairs", std::to_string(planted_pairs)},
                        {"design", "paired (same stream: same input and weights)"},
                        {"input", "fashion-mnist"}};
   return report;

@@ -16,6 +16,7 @@
 #include <functional>
 #include <limits>
 #include <numbers>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -133,10 +134,12 @@ struct ReplicateOut {
   double cpu = 0.0;
 };
 
-// Replicate r draws from ctx.engine(part, r): runs that share a part share the input, W_in and
-// the Gaussian weights before pruning (common random numbers), so their gaps are paired.
+// Replicate r draws from ctx.engine(part, first + r): runs that share a part share the input,
+// W_in and the Gaussian weights before pruning (common random numbers), so their gaps are
+// paired. `first` > 0 continues a run with further replicates of the same stream.
 inline Run simulate(const ExperimentContext& ctx, const std::string& part, const std::string& what, std::size_t width,
-                    std::size_t depth, const EnsembleParams& params, std::size_t reps, bool prefix) {
+                    std::size_t depth, const EnsembleParams& params, std::size_t reps, bool prefix,
+                    std::size_t first = 0) {
   Run run;
   run.part = part;
   run.what = what;
@@ -149,7 +152,7 @@ inline Run simulate(const ExperimentContext& ctx, const std::string& part, const
   options.prefix_norms = prefix;
   const std::string label = str_cat(part, " ", what);
   auto outs = ctx.map_replicates<ReplicateOut>(label, reps, [&](std::size_t r) {
-    Engine engine = ctx.engine(part, r);
+    Engine engine = ctx.engine(part, first + r);
     const double t0 = thread_cpu_seconds();
     const SampleRecord rec = sample_jacobian_norm(config, engine, options);
     ReplicateOut o;
@@ -166,6 +169,18 @@ inline Run simulate(const ExperimentContext& ctx, const std::string& part, const
     run.cpu_seconds.push_back(o.cpu);
   }
   return run;
+}
+
+// The run `base` continued to `reps` replicates (further replicates of the same stream), for
+// the positive controls: the first replicates are the claims' own, the rest the control's.
+inline Run extend_run(const ExperimentContext& ctx, const Run& base, std::size_t reps) {
+  if (reps <= base.log_norm.size()) return base;
+  Run out = base;
+  const Run more = simulate(ctx, base.part, str_cat(base.what, " (control)"), base.width, base.depth, base.params,
+                            reps - base.log_norm.size(), base.prefix, base.log_norm.size());
+  out.log_norm.insert(out.log_norm.end(), more.log_norm.begin(), more.log_norm.end());
+  out.cpu_seconds.insert(out.cpu_seconds.end(), more.cpu_seconds.begin(), more.cpu_seconds.end());
+  return out;
 }
 
 // Calls fn(replicate, depth, log||J_1||) for every value of a run (depths 1..L for prefix runs).
@@ -406,7 +421,43 @@ struct Pending {
   double p_beyond = 1.0;
   bool any_excluded = false;
   bool inverted = false;  // the paper's statement is "not the same" (confirmed by p_beyond)
+  // For the controls' power analysis: the test's statistics.
+  std::optional<MeanTest> mean;
+  std::optional<WidthTrend> trend;
+  double margin = 0.0;
+  // Inverted (direction) checks: the pre-declared replication of the same test on the fresh
+  // streams "<part>/replication", run only when the first test would refute.
+  std::function<MeanTest()> replicate;
 };
+
+// Predicted probability that a control misbehaves on one master seed (rule 4 of the decision
+// rule, validation/README.md), from its standard errors: a positive control (true difference
+// 0 by construction: two independent iid samples) misses when its 90% interval reaches past the
+// margin; a trend control when that happens at any width >= 256 (the intersection-union test).
+// A planted violation misses when its interval is not wholly beyond the margin (the estimate as
+// plug-in for the planted effect) or, for a trend, also when the one-sided z test of a growing
+// gap does not reject.
+inline double control_miss_rate(const Pending& pd, CheckRole role) {
+  const bool positive = role == CheckRole::positive_control;
+  const Verdict expected = positive ? Verdict::confirmed : Verdict::refuted;
+  auto one = [&](const MeanTest& m, double margin) {
+    if (!(m.se > 0.0)) return (positive ? std::abs(m.mean) < margin : std::abs(m.mean) > margin) ? 0.0 : 1.0;
+    return margin_test_miss_rate(positive ? 0.0 : m.mean, m.se, margin, expected, kAlpha);
+  };
+  if (pd.mean) return one(*pd.mean, pd.margin);
+  if (!pd.trend) return 1.0;
+  const WidthTrend& t = *pd.trend;
+  if (positive) {
+    double all = 1.0;
+    for (std::size_t i = 0; i < t.widths.size(); ++i) {
+      if (t.widths[i] >= kPaperWidth) all *= 1.0 - one(t.gaps[i], pd.margin);
+    }
+    return std::clamp(1.0 - all, 0.0, 1.0);
+  }
+  const double sign = t.gaps.back().mean >= 0.0 ? 1.0 : -1.0;
+  const double diverging = t.slope_se > 0.0 ? z_test_power(sign * t.slope / t.slope_se, kAlpha, false) : 0.0;
+  return std::clamp(1.0 - (1.0 - one(t.gaps.back(), pd.margin)) * diverging, 0.0, 1.0);
+}
 
 // The checks of a report whose verdicts wait for the multiplicity correction (decide()).
 struct PendingChecks {
@@ -414,10 +465,13 @@ struct PendingChecks {
   std::vector<Pending> pending;
 
   void add_mean(std::string name, CheckRole role, Family family, const MeanTest& m, double margin, std::string detail,
-                bool inverted = false) {
+                bool inverted = false, std::function<MeanTest()> replicate = {}) {
     Check c;
     c.name = std::move(name);
     c.role = role;
+    // "Same rate/norm as iid" is an approximate claim (margin rule); "not stable" a claim of a
+    // non-equivalence, a direction: |difference| beyond the declared minimal effect (the margin).
+    c.kind = inverted ? ClaimKind::direction : ClaimKind::approximate;
     c.estimate = m.mean;
     c.ci_low = m.ci_low;
     c.ci_high = m.ci_high;
@@ -428,13 +482,24 @@ struct PendingChecks {
                        format_sig(m.se, 3), "; p(equivalent) ", fmt_p(m.p_equivalent), ", p(beyond margin) ",
                        fmt_p(m.p_beyond));
     report.checks.push_back(c);
-    pending.push_back({report.checks.size() - 1, family, m.p_equivalent, m.p_beyond, m.excluded > 0, inverted});
+    Pending pd;
+    pd.check = report.checks.size() - 1;
+    pd.family = family;
+    pd.p_equivalent = m.p_equivalent;
+    pd.p_beyond = m.p_beyond;
+    pd.any_excluded = m.excluded > 0;
+    pd.inverted = inverted;
+    pd.mean = m;
+    pd.margin = margin;
+    pd.replicate = std::move(replicate);
+    pending.push_back(std::move(pd));
   }
 
   void add_trend(std::string name, CheckRole role, Family family, const WidthTrend& t, std::string what) {
     Check c;
     c.name = std::move(name);
     c.role = role;
+    c.kind = ClaimKind::approximate;  // a limit: lim A = lim B within the margin
     boost::math::normal z;
     const double q = boost::math::quantile(z, 1.0 - kAlpha);
     c.estimate = t.slope;
@@ -452,7 +517,15 @@ struct PendingChecks {
                        "; p(equivalent at every n >= 256) ", fmt_p(t.p_equivalent),
                        ", p(beyond the margin at the largest n and diverging) ", fmt_p(t.p_beyond));
     report.checks.push_back(c);
-    pending.push_back({report.checks.size() - 1, family, t.p_equivalent, t.p_beyond, t.any_excluded, false});
+    Pending pd;
+    pd.check = report.checks.size() - 1;
+    pd.family = family;
+    pd.p_equivalent = t.p_equivalent;
+    pd.p_beyond = t.p_beyond;
+    pd.any_excluded = t.any_excluded;
+    pd.trend = t;
+    pd.margin = kMarginGap;
+    pending.push_back(std::move(pd));
   }
 
   // The positive controls: a second, independent iid sample against the first, by the same
@@ -471,7 +544,12 @@ struct PendingChecks {
 
   // Multiplicity: Holm within the claim family and within the supporting family; controls are
   // judged at alpha each (their outcome is known in advance). Confirmation needs every replicate
-  // alive (a dead network would be excluded, which could only flatter equivalence).
+  // alive (a dead network would be excluded, which could only flatter equivalence). The decision
+  // rule is version 2 (validation/README.md): an approximate check is refuted only when its
+  // interval lies wholly beyond the margin (p_beyond); an inverted (direction) check is refuted
+  // only when equivalence is established and the replication on fresh streams establishes it
+  // too, at the level the first test was judged at (replicated_rejection()). Each control gets
+  // its predicted miss rate (control_miss_rate()).
   void decide() {
     for (Family fam : {Family::claim, Family::supporting, Family::control}) {
       std::vector<double> p;
@@ -496,7 +574,21 @@ struct PendingChecks {
             v = pd.inverted ? Verdict::confirmed : Verdict::refuted;
           }
         }
+        if (pd.inverted && v == Verdict::refuted) {
+          if (pd.replicate) {
+            const MeanTest again = pd.replicate();
+            c.replication_p = again.p_equivalent;
+          }
+          const bool replicated = replicated_rejection(*c.p_value, adj[j], c.replication_p, kAlpha);
+          if (!replicated) v = Verdict::inconclusive;
+          c.detail += c.replication_p ? str_cat("; replication on fresh streams: p(equivalent) ", fmt_p(*c.replication_p),
+                                                replicated ? " (replicated)" : " (not replicated)")
+                                      : std::string("; no replication: a refutation cannot count");
+        }
         c.verdict = v;
+        if (c.role == CheckRole::positive_control || c.role == CheckRole::planted_violation) {
+          c.misbehave_rate = control_miss_rate(pd, c.role);
+        }
       }
     }
   }
@@ -567,15 +659,16 @@ inline std::vector<std::string> curve_row(std::vector<std::string> lead, const R
 
 // The iid and independent-iid rows of the depth-curve table; `blank` fills the columns between
 // the rule and the mean log-norms.
-inline void add_iid_curve_rows(Table& t, const Run& iid_curve, const Run& iid2_curve, std::size_t curve_depth,
-                               const std::vector<std::string>& blank) {
+// `iid_curve_ctrl` is iid_curve continued to the control's size (the control's comparator).
+inline void add_iid_curve_rows(Table& t, const Run& iid_curve, const Run& iid_curve_ctrl, const Run& iid2_curve,
+                               std::size_t curve_depth, const std::vector<std::string>& blank) {
   auto lead = [&](std::string rule) {
     std::vector<std::string> l = {"-", std::move(rule)};
     l.insert(l.end(), blank.begin(), blank.end());
     return l;
   };
   t.rows.push_back(curve_row(lead("iid"), iid_curve, 0.0, curve_depth, "0", "-"));
-  const MeanTest ctl = mean_test(rate_sample(iid2_curve, 0.0, iid_curve), kMarginRate);
+  const MeanTest ctl = mean_test(rate_sample(iid2_curve, 0.0, iid_curve_ctrl), kMarginRate);
   t.rows.push_back(curve_row(lead("iid (independent sample)"), iid2_curve, 0.0, curve_depth, format_sig(ctl.mean, 3),
                              interval(ctl.ci_low, ctl.ci_high, 3)));
 }

@@ -8,6 +8,8 @@
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -82,7 +84,19 @@ enum class Assert { inside, outside };
 struct Judgement {
   bool estimate_inside = true;
   Assert asserts = Assert::inside;
+  // Direction checks (rule 2 of validation/README.md, "The decision rule (version 2)"): the
+  // pre-declared replication of the test that would refute, on the fresh streams
+  // (seed, "<claim>/<part>/replication", r), of the same size; it returns the replication's p
+  // of the refuting direction and runs only when the first test rejected (after Holm).
+  std::function<double()> replicate;
 };
+
+// The rule a check is judged by: a statement that a parameter lies inside its band is an
+// approximate claim (margin rule); one that it lies outside ("departs", "is not stable") is a
+// claim of a direction against a declared minimal effect, the band's edge.
+inline ClaimKind kind_of(Assert asserts) {
+  return asserts == Assert::inside ? ClaimKind::approximate : ClaimKind::direction;
+}
 
 // p-value of the one-sided test that theta lies beyond the band on the estimate's side
 // (H0: lo <= theta <= hi), from the TOST statistics.
@@ -122,6 +136,7 @@ inline Check judge(const std::string& name, CheckRole role, const EquivalenceTes
   c.margin = t.upper_margin;
   j.estimate_inside = t.estimate > t.lower_margin && t.estimate < t.upper_margin;
   j.asserts = asserts;
+  c.kind = kind_of(asserts);
   c.p_value = j.estimate_inside ? t.p_value : p_outside(t);
   c.verdict = verdict_from(j.estimate_inside, asserts, *c.p_value);
   c.detail = str_cat(detail, "; ", j.estimate_inside ? "TOST p" : "p(beyond the band)", " = ",
@@ -142,7 +157,9 @@ class ClaimChecks {
     }
   }
 
-  // Holm over the claim checks; verdicts from the adjusted p.
+  // Holm over the claim checks; verdicts from the adjusted p. A direction check's refutation
+  // counts only when its replication rejects too, at the level the first test was judged at
+  // (replicated_rejection()); otherwise it is inconclusive.
   void holm() {
     std::vector<Check*> ptrs;
     for (const auto& [idx, j] : claim_meta_) ptrs.push_back(&report_.checks[idx]);
@@ -150,6 +167,15 @@ class ClaimChecks {
     for (const auto& [idx, j] : claim_meta_) {
       Check& c = report_.checks[idx];
       c.verdict = verdict_from(j.estimate_inside, j.asserts, *c.p_adjusted);
+      if (c.kind == ClaimKind::direction && c.verdict == Verdict::refuted) {
+        if (j.replicate) c.replication_p = j.replicate();
+        const bool replicated = replicated_rejection(*c.p_value, *c.p_adjusted, c.replication_p, kAlpha);
+        if (!replicated) c.verdict = Verdict::inconclusive;
+        c.detail += c.replication_p
+                        ? str_cat("; the refutation's replication on fresh streams: p = ", format_sig(*c.replication_p, 3),
+                                  replicated ? " (replicated)" : " (not replicated)")
+                        : std::string("; no replication available: a refutation cannot count");
+      }
     }
   }
 

@@ -141,6 +141,7 @@ Check judge_bootstrap(const std::string& name, CheckRole role, double estimate, 
   c.ci_low = ci_lo;
   c.ci_high = ci_hi;
   c.margin = hi;
+  c.kind = kind_of(asserts);
   j.estimate_inside = estimate > lo && estimate < hi;
   j.asserts = asserts;
   if (j.estimate_inside) {
@@ -199,7 +200,12 @@ Report run(const ExperimentContext& ctx) {
       ctx.pick<std::vector<std::size_t>>({64, 128, 256}, {64, 128, 256, 512, 1024, 2048}, {64, 128, 256, 512, 1024, 2048, 4096});
   const std::vector<std::size_t> reps_cell =
       ctx.pick<std::vector<std::size_t>>({48, 24, 12}, {96, 48, 24, 12, 6, 3}, {384, 192, 96, 48, 24, 12, 6});
-  const std::size_t control_reps = ctx.pick<std::size_t>(96, 128, 256);  // s = 0 control and iid at n = 256
+  // The iid baseline at n = 256 (at least this many networks; the claims' data).
+  const std::size_t iid_reps_256 = ctx.pick<std::size_t>(96, 128, 256);
+  // The s = 0 control at n = 256, sized by the power analysis of rule 4 (validation/README.md):
+  // this many s = 0 networks against as many iid networks, the baseline's plus further
+  // replicates of the same iid stream (so that the claim checks are unchanged).
+  const std::size_t control_reps = ctx.pick<std::size_t>(128, 128, 256);
   const std::size_t planted_reps = 8;
   const std::size_t boot_count = ctx.pick<std::size_t>(500, 1000, 2000);
   const std::vector<double> grid = {0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005, 0.0002};
@@ -218,7 +224,7 @@ Report run(const ExperimentContext& ctx) {
       if (nd * q >= kMinKeptPerRow) w.q.push_back(q);
     }
     w.reps_cell = reps_cell[wi];
-    w.reps_iid = depth_study ? std::max(control_reps, 2 * w.reps_cell) : 2 * w.reps_cell;
+    w.reps_iid = depth_study ? std::max(iid_reps_256, 2 * w.reps_cell) : 2 * w.reps_cell;
     w.logs.assign(w.depths.size(), {});
     w.iid.assign(w.depths.size(), {});
     auto store = [&](const std::vector<Chain>& chains, std::vector<double>* per_depth_targets[]) {
@@ -273,6 +279,15 @@ Report run(const ExperimentContext& ctx) {
     return v;
   };
   const std::vector<double> ctrl_s0 = control_logs("control/s=0", prune_params(0.0, ScaleRule::inverse_sqrt), control_reps);
+  // The control's further iid networks: replicates reps_iid .. control_reps - 1 of the n = 256
+  // iid stream, drawn as the baseline's (chains of depth 20 with prefix norms), at L = 10.
+  std::vector<double> ctrl_iid_extra;
+  if (control_reps > fig->reps_iid) {
+    const auto chains = ctx.map_replicates<Chain>("n=256 iid (control)", control_reps - fig->reps_iid, [&](std::size_t r) {
+      return sample_chain(ctx, "n=256/iid", fig->reps_iid + r, kFigWidth, kDepthStudyMax, iid_params(), true);
+    });
+    for (const auto& c : chains) ctrl_iid_extra.push_back(c.log_norm[kDepth - 1]);
+  }
   const std::vector<double> planted_unscaled =
       control_logs("planted/unscaled s=0.5", prune_params(0.5, ScaleRule::none), planted_reps);
 
@@ -459,6 +474,7 @@ Report run(const ExperimentContext& ctx) {
     c.role = CheckRole::supporting;
     c.estimate = worst;
     c.verdict = worst < 1.0 ? Verdict::confirmed : Verdict::refuted;
+    c.kind = ClaimKind::direction;  // a one-sided bound: q_edge below log^4(n)/n
     c.detail = str_cat("largest ratio of the upper 90% bootstrap bound of q_edge to log^4(n)/n over the widths; "
                        "log^4(n)/n = ", format_fixed(log4_over_n(nd.front()), 2), " .. ",
                        format_fixed(log4_over_n(nd.back()), 2),
@@ -494,14 +510,17 @@ Report run(const ExperimentContext& ctx) {
   }
   // Controls, judged by the cell rule (Welch TOST on Delta against +-log(1.1)).
   const std::vector<double>& iid256 = fig->iid[fig->main];
+  std::vector<double> ctrl_iid = iid256;
+  ctrl_iid.insert(ctrl_iid.end(), ctrl_iid_extra.begin(), ctrl_iid_extra.end());
   {
     Judgement j;
-    const auto t = tost_mean_difference(ctrl_s0, iid256, -kMarginLog, kMarginLog, kAlpha);
-    claims.add(
-        judge("control: s=0 (every weight kept) is in the iid band at n=256", CheckRole::positive_control, t,
-              Assert::inside, j,
-              str_cat("Delta at L=", kDepth, ", ", ctrl_s0.size(), " pruned and ", iid256.size(), " iid networks")),
-        j);
+    const auto t = tost_mean_difference(ctrl_s0, ctrl_iid, -kMarginLog, kMarginLog, kAlpha);
+    Check c = judge("control: s=0 (every weight kept) is in the iid band at n=256", CheckRole::positive_control, t,
+                    Assert::inside, j,
+                    str_cat("Delta at L=", kDepth, ", ", ctrl_s0.size(), " pruned and ", ctrl_iid.size(), " iid networks"));
+    // True Delta = 0 (s = 0 is the iid ensemble in distribution).
+    c.misbehave_rate = margin_test_miss_rate(0.0, t.standard_error, kMarginLog, Verdict::confirmed, kAlpha);
+    claims.add(c, j);
   }
   {
     // Fewer than one weight per row on average: the grid point n q < 1 closest to 0.5 weights.
@@ -511,6 +530,14 @@ Report run(const ExperimentContext& ctx) {
     const std::string name = str_cat("planted: n(1-s) = ", format_fixed(d, 2), " < 1 weight per row is in the iid band");
     Judgement j;
     const std::size_t dead = count_dead(cell);
+    // Predicted miss rate: the check is refuted with certainty as soon as one of its networks is
+    // dead (J = 0), so it can only misbehave when all are alive. J_1 = prod (B_l o W_l) D_{l-1}
+    // is non-zero only through a live path i_0 -> ... -> i_L: L kept weights (probability q
+    // each) and L active units (probability at most 1/2 each, by the sign symmetry of each row
+    // given everything before it), over n^{L+1} paths; so P(alive) <= n (n q / 2)^L (Markov),
+    // and P(all alive) <= that to the power of the number of networks.
+    const double alive_bound = std::min(1.0, 256.0 * std::pow(256.0 * fig->q[c] / 2.0, static_cast<double>(kDepth)));
+    const double planted_rate = std::pow(alive_bound, static_cast<double>(cell.size()));
     if (dead > 0) {
       Check ck;
       ck.name = name;
@@ -518,23 +545,32 @@ Report run(const ExperimentContext& ctx) {
       ck.margin = kMarginLog;
       ck.verdict = Verdict::refuted;
       ck.detail = str_cat("1-s = ", format_number(fig->q[c]), " at n=256, L=", kDepth, ": ", dead, " of ", cell.size(),
-                          " networks dead (J = 0), so E log||J|| = -inf: outside the band with certainty (no p)");
+                          " networks dead (J = 0), so E log||J|| = -inf: outside the band with certainty (no p); "
+                          "P(a network alive) <= n (n q/2)^L = ", format_sig(alive_bound, 3));
+      ck.kind = ClaimKind::approximate;
+      ck.misbehave_rate = planted_rate;
       report.add_check(ck);
     } else {
       const auto t = tost_mean_difference(cell, iid256, -kMarginLog, kMarginLog, kAlpha);
-      claims.add(judge(name, CheckRole::planted_violation, t, Assert::inside, j,
-                       str_cat("1-s = ", format_number(fig->q[c]), " at n=256, L=", kDepth)),
-                 j);
+      Check ck = judge(name, CheckRole::planted_violation, t, Assert::inside, j,
+                       str_cat("1-s = ", format_number(fig->q[c]), " at n=256, L=", kDepth,
+                               "; P(a network alive) <= n (n q/2)^L = ", format_sig(alive_bound, 3)));
+      ck.misbehave_rate = planted_rate;
+      claims.add(ck, j);
     }
   }
   {
     Judgement j;
     const auto t = tost_mean_difference(planted_unscaled, iid256, -kMarginLog, kMarginLog, kAlpha);
-    claims.add(
-        judge("planted: unscaled s=0.5 is in the iid band at n=256", CheckRole::planted_violation, t, Assert::inside, j,
-              str_cat("Delta at L=", kDepth, ", ", planted_unscaled.size(),
-                      " networks; (L/2) log(0.5) = ", format_fixed(0.5 * kDepth * std::log(0.5), 3))),
-        j);
+    const double planted = 0.5 * static_cast<double>(kDepth) * std::log(0.5);
+    Check ck = judge("planted: unscaled s=0.5 is in the iid band at n=256", CheckRole::planted_violation, t,
+                     Assert::inside, j,
+                     str_cat("Delta at L=", kDepth, ", ", planted_unscaled.size(),
+                             " networks; (L/2) log(0.5) = ", format_fixed(planted, 3)));
+    // The planted effect (L/2) log(0.5) by ReLU homogeneity (the scaled s = 0.5 network is in
+    // the band), with this test's standard error.
+    ck.misbehave_rate = margin_test_miss_rate(planted, t.standard_error, kMarginLog, Verdict::refuted, kAlpha);
+    claims.add(ck, j);
   }
 
   // Holm over the claim checks; verdicts from the adjusted p.
@@ -554,6 +590,12 @@ Report run(const ExperimentContext& ctx) {
       "see e.g. [BGBK19, TY21]. In Fig. 2, We observe this behavior when the sparsity hits the level 99%, which is "
       "of order log_10(256)/256 ≈ 0.009. It is worth noting that the condition 1 − s_n ≫ n^{−1} log⁴ n is a "
       "sufficient condition, and it is likely that phase transition occurs at a smaller threshold.* (Sec. 4.1)";
+  auto rate_of = [&](const std::string& prefix) -> std::string {
+    for (const auto& c : report.checks) {
+      if (c.name.rfind(prefix, 0) == 0 && c.misbehave_rate) return format_sig(*c.misbehave_rate, 2);
+    }
+    return "–";
+  };
   report.operationalisation = str_cat(
       "- Networks: ReLU MLP of eq. (1) without biases, σ_w² = 2; hidden weights iid N(0, 2/n) times a Bernoulli(q) "
       "mask, q = 1 − s, kept weights scaled by q^{−1/2} (Thm 4.1's mask); input a Fashion-MNIST training image per "
@@ -584,17 +626,43 @@ Report run(const ExperimentContext& ctx) {
       "(\"n^{−1} up to a logarithmic factor\", log powers up to the paper's 4): [",
       format_fixed(gamma_log4, 3), ", ", format_fixed(gamma_inv_log4, 3),
       "]; (C2) at n = 256 the departure edge within a factor ", kOrderFactor,
-      " of log₁₀(256)/256 = 0.0094 (bootstrap interval). Decision rule: confirmed when the 90% interval lies inside "
+      " of log₁₀(256)/256 = 0.0094 (bootstrap interval).\n"
+      "- Decision rule (version 2, validation/README.md): both claim checks are *approximate* claims (rule 1). The "
+      "text of sec. 4.1 states orders of magnitude, not a side: \"of order 1 − s_n ∼ n^{−1} up to a logarithmic "
+      "factor\" and \"99%, which is of order log₁₀(256)/256 ≈ 0.009\"; each is a two-sided statement \"behaves as\" "
+      "with a declared multiplicative margin (log powers up to 4 for C1, a factor ",
+      kOrderFactor,
+      " for C2), not \"the edge lies above (or below) s*\". So a check is confirmed when its 90% interval lies inside "
       "the band (TOST at α = ",
       kAlpha,
-      "), refuted when it lies outside (one-sided test at α), inconclusive otherwise.\n"
+      " after Holm), refuted only when the interval lies wholly outside the band (the one-sided test of \"beyond the "
+      "band\" rejects), inconclusive otherwise; no point null is tested. The one-sided statement of the same "
+      "paragraph, that Thm 4.1's sufficient condition lies above the edge (\"phase transition occurs at a smaller "
+      "threshold\"), is a direction statement and is the supporting check against log⁴(n)/n; the direction claim "
+      "\"the norm is significantly different at 99%\" is tested in t41-random-pruning (rule 3 there).\n"
       "- Supporting: the same for the collapse edge; proportionality to 1/n, log(n)/n and log⁴(n)/n (slope of "
       "log(q_edge/f(n)) on log n within ±",
       kLawMargin, "); depth dependence at n = 256 (edge at L = 20 within a factor ", kDepthFactor,
       " of L = 5); Thm 4.1's bound log⁴(n)/n against the edges.\n"
-      "- Controls (same Welch TOST on Δ at n = 256, L = 10): s = 0 (", control_reps,
-      " networks) must be in the band; the grid point with n q < 1 (fewer than one weight per row) and the "
-      "unscaled network at s = 0.5 must be out of it.");
+      "- Controls (same Welch TOST on Δ at n = 256, L = 10, approximate rule, each judged at α), each with its "
+      "predicted probability of misbehaving on one master seed (rule 4, target ≤ 10⁻⁴; column \"predicted miss "
+      "rate\"). **s = 0** must be in the band: ", control_reps, " s = 0 networks against ", ctrl_iid.size(),
+      " iid networks (the baseline's ", fig->reps_iid,
+      " plus further replicates of the same iid stream, so that the claim checks are unchanged); true Δ = 0, so it "
+      "misses with probability about 2 Φ(z₀.₉₅ − log(1.1)/SE), which needs SE ≤ log(1.1)/5.5; predicted ",
+      rate_of("control: s=0"),
+      " (at the quick profile it had 96 against 96 networks before, predicted about 5·10⁻⁴). **n q < 1** (the last grid "
+      "point, ", format_sig(256.0 * fig->q.back(), 2),
+      " weights per row) must be out of the band: it is refuted with certainty as soon as one of its ",
+      fig->reps_cell,
+      " networks is dead (J = 0). J_1 = ∏ (B_l ⊙ W_l) D_{l−1} is non-zero only through a live path of L kept weights "
+      "(probability q each) and L active units (probability at most 1/2 each, by the sign symmetry of each row of "
+      "W_l given the layers before it) among n^{L+1} paths, so P(a network alive) ≤ n (n q/2)^L = ",
+      format_sig(std::min(1.0, 256.0 * std::pow(256.0 * fig->q.back() / 2.0, static_cast<double>(kDepth))), 2),
+      " (Markov) and the check misses with probability at most that to the power ", fig->reps_cell, ": predicted ",
+      rate_of("planted: n(1-s)"), ". **Unscaled s = 0.5** must be out of the band: planted Δ = (L/2) log 0.5 = ",
+      format_fixed(0.5 * static_cast<double>(kDepth) * std::log(0.5), 2),
+      " by ReLU homogeneity, dozens of standard errors beyond the band; predicted ", rate_of("planted: unscaled"), ".");
 
   // Table: cells.
   {
@@ -741,6 +809,10 @@ Report run(const ExperimentContext& ctx) {
   }
   for (std::size_t r = 0; r < ctrl_s0.size(); ++r) {
     report.csv.add_row({"256", "1 (control s=0)", "0", std::to_string(kDepth), std::to_string(r), csv_cell(ctrl_s0[r])});
+  }
+  for (std::size_t r = 0; r < ctrl_iid_extra.size(); ++r) {
+    report.csv.add_row({"256", "iid (control)", "", std::to_string(kDepth), std::to_string(fig->reps_iid + r),
+                        csv_cell(ctrl_iid_extra[r])});
   }
   for (std::size_t r = 0; r < planted_unscaled.size(); ++r) {
     report.csv.add_row({"256", "unscaled s=0.5", "0.5", std::to_string(kDepth), std::to_string(r),

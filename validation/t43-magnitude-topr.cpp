@@ -145,6 +145,19 @@ Report run(const ExperimentContext& ctx) {
   };
   const std::size_t proof_reps = ctx.pick<std::size_t>(3, 12, 32);
 
+  // The positive controls (an independent iid sample against the first), sized by the power
+  // analysis of rule 4 (validation/README.md): at least this many pairs. The first iid
+  // replicates are the claims' own; the control continues the same iid streams, so that the
+  // claim checks are unchanged.
+  const std::size_t ctrl_curve_reps = std::max(curve_reps, ctx.pick<std::size_t>(112, 0, 0));
+  auto ctrl_fixed_reps = [&](std::size_t n) -> std::size_t {
+    switch (n) {
+      case 256: return std::max(fixed_reps(n), ctx.pick<std::size_t>(160, 0, 0));
+      case 512: return std::max(fixed_reps(n), ctx.pick<std::size_t>(0, 120, 0));
+      case 1024: return std::max(fixed_reps(n), ctx.pick<std::size_t>(0, 48, 0));
+      default: return fixed_reps(n);
+    }
+  };
   // --- depth curves at n = 256 ----------------------------------------------------------------
   std::vector<EnsembleParams> settings;
   if (ctx.profile() == Profile::quick) {
@@ -155,7 +168,8 @@ Report run(const ExperimentContext& ctx) {
   const std::string curve_part = "curves-n256";
   const Run iid_curve = simulate(ctx, curve_part, "iid", kPaperWidth, curve_depth, EnsembleParams{}, curve_reps, true);
   const Run iid2_curve = simulate(ctx, "curves-n256-independent", "iid (independent)", kPaperWidth, curve_depth,
-                                  EnsembleParams{}, curve_reps, true);
+                                  EnsembleParams{}, ctrl_curve_reps, true);
+  const Run iid_curve_ctrl = extend_run(ctx, iid_curve, ctrl_curve_reps);
   std::vector<Run> curves;
   for (const auto& p : settings) {
     curves.push_back(simulate(ctx, curve_part, setting_name(p, kPaperWidth), kPaperWidth, curve_depth, p, curve_reps, true));
@@ -172,6 +186,7 @@ Report run(const ExperimentContext& ctx) {
   struct WidthRuns {
     std::size_t n;
     Run iid, iid2, topr, thr;
+    Run iid_ctrl;  // iid continued to the control's size
   };
   std::vector<WidthRuns> fixed;
   for (std::size_t n : widths) {
@@ -179,11 +194,13 @@ Report run(const ExperimentContext& ctx) {
     const std::size_t reps = fixed_reps(n);
     const double t = implied_t(topr_c(kMainC), n);
     WidthRuns w{n, simulate(ctx, part, "iid", n, kFixedDepth, EnsembleParams{}, reps, false),
-                simulate(ctx, str_cat(part, "-independent"), "iid (independent)", n, kFixedDepth, EnsembleParams{}, reps,
-                         false),
+                simulate(ctx, str_cat(part, "-independent"), "iid (independent)", n, kFixedDepth, EnsembleParams{},
+                         ctrl_fixed_reps(n), false),
                 simulate(ctx, part, "top-r c=2", n, kFixedDepth, topr_c(kMainC), reps, false),
                 simulate(ctx, part, str_cat("threshold t=", format_sig(t, 4)), n, kFixedDepth, threshold_params(t), reps,
-                         false)};
+                         false),
+                {}};
+    w.iid_ctrl = extend_run(ctx, w.iid, ctrl_fixed_reps(n));
     fixed.push_back(std::move(w));
   }
   const WidthRuns& fixed256 =
@@ -240,7 +257,7 @@ Report run(const ExperimentContext& ctx) {
   };
   std::vector<MeanTest> control_gaps, reduction_gaps;
   for (const auto& w : fixed) {
-    control_gaps.push_back(mean_test(gap_sample(w.iid2, 0.0, w.iid, kFixedDepth), kMarginGap));
+    control_gaps.push_back(mean_test(gap_sample(w.iid2, 0.0, w.iid_ctrl, kFixedDepth), kMarginGap));
     reduction_gaps.push_back(mean_test(gap_sample(w.topr, 0.0, w.thr, kFixedDepth), kMarginGap));
   }
   const WidthTrend control_trend = trend_test(widths, control_gaps);
@@ -263,18 +280,38 @@ Report run(const ExperimentContext& ctx) {
   const WidthTrend printed_trend = trend_of(Rule::printed);
   checks.add_trend("Thm 4.3 printed factor, c=2: gap -> 0 as n grows", CheckRole::claim, Family::claim, printed_trend,
                    "r = floor(n log^2 n) at each n");
+  // The "not stable" statements are direction claims (|rate| beyond the minimal effect
+  // kMarginRate); a refutation (equivalence established) counts only when it is replicated: the
+  // same paired test on curve_reps fresh pairs, streams "curves-n256/replication", run only
+  // when needed (one iid run and one run per setting, shared by its scale options).
+  std::optional<Run> iid_replication;
+  std::vector<std::optional<Run>> setting_replication(settings.size());
+  auto replicate_rate = [&](std::size_t i, Rule r) {
+    return [&, i, r]() {
+      const std::string part = str_cat(curve_part, "/replication");
+      if (!iid_replication) {
+        iid_replication = simulate(ctx, part, "iid", kPaperWidth, curve_depth, EnsembleParams{}, curve_reps, true);
+      }
+      if (!setting_replication[i]) {
+        setting_replication[i] = simulate(ctx, part, setting_name(settings[i], kPaperWidth), kPaperWidth, curve_depth,
+                                          settings[i], curve_reps, true);
+      }
+      return mean_test(rate_sample(*setting_replication[i], log_factor(r, settings[i], kPaperWidth), *iid_replication),
+                       kMarginRate);
+    };
+  };
   for (std::size_t i = 0; i < settings.size(); ++i) {
     const std::string nm = setting_name(settings[i], kPaperWidth);
     checks.add_mean(str_cat("Fig. 3 upper left: no scaling is not stable, ", nm), CheckRole::claim, Family::claim,
                     rate_of(i, Rule::none), kMarginRate,
-                    str_cat(rate_detail, "; the paper's statement is 'not the same rate': confirmed when the rate lies "
-                                         "beyond the margin"),
-                    true);
+                    str_cat(rate_detail, "; the paper's statement is 'not the same rate' (a direction): confirmed when "
+                                         "the rate lies beyond the margin, refuted only by a replicated equivalence"),
+                    true, replicate_rate(i, Rule::none));
     checks.add_mean(str_cat("Fig. 3 upper right: (1-s)^{-1/2} is not stable, ", nm), CheckRole::claim, Family::claim,
                     rate_of(i, Rule::inverse_sqrt), kMarginRate,
-                    str_cat(rate_detail, "; the paper's statement is 'not the same rate': confirmed when the rate lies "
-                                         "beyond the margin"),
-                    true);
+                    str_cat(rate_detail, "; the paper's statement is 'not the same rate' (a direction): confirmed when "
+                                         "the rate lies beyond the margin, refuted only by a replicated equivalence"),
+                    true, replicate_rate(i, Rule::inverse_sqrt));
   }
   // The repair: the variance-matching factor at the implied t.
   for (std::size_t i = 0; i < settings.size(); ++i) {
@@ -297,7 +334,7 @@ Report run(const ExperimentContext& ctx) {
   checks.add_trend("proof reduction, c=2: top-r = threshold model as n grows", CheckRole::supporting, Family::supporting,
                    reduction_trend, "top-r against the threshold model at the implied t, same Gaussian weights");
   // Controls.
-  checks.add_iid_controls(iid_curve, iid2_curve, fixed256.iid, fixed256.iid2, control_trend, rate_detail, gap_detail);
+  checks.add_iid_controls(iid_curve_ctrl, iid2_curve, fixed256.iid_ctrl, fixed256.iid2, control_trend, rate_detail, gap_detail);
   checks.add_mean("planted: c=2 without scaling, same norm at L=10", CheckRole::planted_violation, Family::control,
                   gap256_of(fixed256.topr, Rule::none), kMarginGap,
                   str_cat(gap_detail, "; S_n = ", format_sig(row_second_moment(Rule::none, topr_c(kMainC), kPaperWidth), 3)));
@@ -371,6 +408,7 @@ Report run(const ExperimentContext& ctx) {
     Check c;
     c.name = "Thm 4.3 proof: ||W o B' - W o B|| / ||W o B|| decreases with n";
     c.role = CheckRole::supporting;
+    c.kind = ClaimKind::direction;  // a sign: the slope lies below 0
     bool all_positive = true;
     for (double v : y) all_positive = all_positive && std::isfinite(v);
     if (all_positive && x.size() >= 3) {
@@ -443,7 +481,7 @@ Report run(const ExperimentContext& ctx) {
   std::vector<std::vector<MeanTest>> rates(settings.size());
   {
     Table t = curve_table({"setting", "rule", "b"}, curve_reps, curve_depth);
-    add_iid_curve_rows(t, iid_curve, iid2_curve, curve_depth, {"-"});
+    add_iid_curve_rows(t, iid_curve, iid_curve_ctrl, iid2_curve, curve_depth, {"-"});
     for (std::size_t i = 0; i < settings.size(); ++i) {
       for (Rule r : kRules) {
         const double lb = log_factor(r, settings[i], kPaperWidth);
@@ -530,11 +568,11 @@ Report run(const ExperimentContext& ctx) {
                           "log_norm_unscaled", csv_cell(v)});
     });
   };
-  csv_run(iid_curve);
+  csv_run(iid_curve_ctrl);  // the claims' iid replicates and the control's further ones
   csv_run(iid2_curve);
   for (const auto& r : curves) csv_run(r);
   for (const auto& w : fixed) {
-    csv_run(w.iid);
+    csv_run(w.iid_ctrl);
     csv_run(w.iid2);
     csv_run(w.topr);
     csv_run(w.thr);
@@ -641,6 +679,12 @@ Report run(const ExperimentContext& ctx) {
       "The proof reduces the top-r mask to Thm 4.2's deterministic threshold at the implied t "
       "(lim E‖W ⊙ B' − W ⊙ B‖ = 0), so Thm 4.2's condition (ii) of Thm 3.1, S_n := (1/2) n E|bw|² → 1, is needed "
       "here too (see t42-magnitude-threshold).";
+  auto miss_of = [&](const std::string& prefix) -> std::string {
+    for (const auto& c : report.checks) {
+      if (c.name.rfind(prefix, 0) == 0 && c.misbehave_rate) return format_sig(*c.misbehave_rate, 2);
+    }
+    return "–";
+  };
   report.operationalisation = str_cat(
       "- Networks: ReLU MLP of eq. (1) without biases, input a Fashion-MNIST training image drawn per network, hidden "
       "weights iid N(0, 2/n); each layer keeps its r largest |w| (r = ⌊n log^c n⌋, or r = round((1 − s) n²) for a "
@@ -666,8 +710,14 @@ Report run(const ExperimentContext& ctx) {
       "}, c = 2, each also with the threshold model at the implied t on the same Gaussian weights.\n"
       "- Tests: TOST with a paired t reference (N − 1 df), α = ", kAlpha,
       ", and its complement (the mean lies beyond the margin on the side of the estimate); a check's p is the smaller "
-      "of the two. For the paper's \"is stable\" statements, confirmed = equivalent; for its \"is not stable\" "
-      "statements (Fig. 3 upper panels), confirmed = beyond the margin. Trend T: G equivalent at every n ≥ 256 "
+      "of the two. Decision rule version 2 (validation/README.md): the paper's \"is stable\" statements (same rate, "
+      "same norm, gap → 0) are *approximate* claims: confirmed = equivalent, refuted only when the 90% interval lies "
+      "wholly beyond the margin. Its \"is not stable\" statements (Fig. 3 upper panels) are claims of a "
+      "non-equivalence, i.e. of a *direction*: |rate| beyond the declared minimal effect ", kMarginRate,
+      " per layer; confirmed = beyond the margin (one-sided test on the estimate's side); a refutation (equivalence "
+      "established) counts only when the pre-declared replication, the same paired test on ", curve_reps,
+      " fresh pairs (streams \"curves-n256/replication\", run only when the first test rejects), establishes it too "
+      "at the level the first test was judged at (`replicated_rejection()`). Trend T: G equivalent at every n ≥ 256 "
       "(confirmed), or beyond the margin at the largest n with the gap growing in magnitude (refuted; weighted "
       "least-squares slope of G on log2 n, one-sided z test).\n"
       "- Multiplicity: Holm within the claim checks and, separately, within the supporting checks; each control is "
@@ -675,8 +725,22 @@ Report run(const ExperimentContext& ctx) {
       "- The proof's reduction: for each width, ", proof_reps, " matrices drawn once and masked both ways (top-r and "
       "threshold at the implied t); ‖W ⊙ B' − W ⊙ B‖ / ‖W ⊙ B‖ and the number of entries kept by one mask only; "
       "trend by OLS of the log ratio on log2 n.\n"
-      "- Controls: positive: an independent iid sample against the first (R, G, T); planted violations: c = 2 without "
-      "scaling (G and T).");
+      "- Controls: positive: an independent iid sample against the first (R, G, T; true difference 0); planted "
+      "violations: c = 2 without scaling (G and T). Each control's predicted probability of misbehaving on one master "
+      "seed (rule 4, target ≤ 10⁻⁴, column \"predicted miss rate\") comes from its standard error: a positive control "
+      "misses when its 90% interval reaches past the margin (about 2 Φ(z₀.₉₅ − margin/SE)), T when that happens at any "
+      "width ≥ 256; a planted violation misses when its interval is not wholly beyond the margin (the estimate as "
+      "plug-in for the planted effect) or, for T, when the gap is not shown to grow. Predicted: R ",
+      miss_of("control: independent iid sample, same depth rate"), ", G ",
+      miss_of("control: independent iid sample, same norm"), ", T ", miss_of("control: independent iid sample, gap"),
+      "; planted ", miss_of("planted: c=2 without scaling, same norm"), ", ", miss_of("planted: c=2 without scaling, gap"),
+      ". To reach the target at the quick profile the positive controls use ", ctrl_curve_reps,
+      " depth-curve pairs and ", ctrl_fixed_reps(kPaperWidth),
+      " fixed-depth pairs at n = 256 (with 64 depth-curve pairs, 2 of 13 master seeds gave predicted rates of 6·10⁻⁴ and 2·10⁻³ for R: the estimated SE of a slope over 30 layers spreads widely; before: 32 and 100, predicted 1.5·10⁻⁴ and 2.6·10⁻⁴): the independent iid "
+      "sample is that large, and its partner continues the claims' iid streams with further replicates, so the claim "
+      "checks are unchanged. At the paper profile T's widths 512 and 1024 get ", ctrl_fixed_reps(512), " and ",
+      ctrl_fixed_reps(1024), " pairs (before: ", fixed_reps(512), " and ", fixed_reps(1024),
+      "; with 24 pairs at n = 1024 one master seed of t43 gave a predicted rate of 1.6·10⁻³ for T).");
 
   report.summary = str_cat(
       "c=2, n=256: r = ", format_sig(r_c2, 6), ", t = ", format_sig(t_c2, 3), "; printed factor gives S_n = ",
@@ -708,7 +772,43 @@ Report run(const ExperimentContext& ctx) {
       ") and stays bounded for c = 3. The printed factor meets (i) only because it is too small. A version of "
       "Thm 4.3 that goes through Thm 3.1 needs the variance-matching factor and c > 3, not c > 7/4."));
 
+  // Fig. 3 upper left at low sparsity: the predicted rate without scaling against the minimal
+  // effect, and what the data can decide at this budget.
+  std::string margin_case;
+  for (std::size_t i = 0; i < settings.size(); ++i) {
+    const double pred = 0.5 * std::log(row_second_moment(Rule::none, settings[i], kPaperWidth));
+    const MeanTest& m = rates[i][0];
+    if (!(m.se > 0.0) || std::abs(std::abs(pred) - kMarginRate) > 3.0 * m.se) continue;
+    const std::string nm = setting_name(settings[i], kPaperWidth);
+    const Check* ck = nullptr;
+    for (const auto& c : report.checks) {
+      if (c.name == str_cat("Fig. 3 upper left: no scaling is not stable, ", nm)) ck = &c;
+    }
+    if (!ck) continue;
+    const double z = boost::math::quantile(boost::math::normal(), 1.0 - kAlpha);
+    const double gap = (std::abs(pred) - kMarginRate) / m.se;  // the true effect beyond the margin, in SEs
+    const double p_confirm = boost::math::cdf(boost::math::normal(), gap - z);
+    const double p_refute_once = boost::math::cdf(boost::math::normal(), -gap - z);
+    const double se_needed = std::abs(std::abs(pred) - kMarginRate) / (z + 1.6448536269514722);
+    margin_case += str_cat(
+        "**Fig. 3 upper left at ", nm, " sits on the minimal effect.** Without scaling the predicted rate is "
+        "0.5 log S_n = ", format_sig(pred, 3), " per layer (S_n = ", format_sig(row_second_moment(Rule::none, settings[i], kPaperWidth), 4),
+        ", the threshold model at the implied t), against the declared minimal effect ±", kMarginRate,
+        "; the measured rate is ", format_sig(m.mean, 3), " ", interval(m.ci_low, m.ci_high, 3), " (SE ",
+        format_sig(m.se, 2), "). The true effect lies ", format_sig(gap, 2),
+        " standard errors beyond the minimal effect, so the data cannot decide the statement at this budget: by the "
+        "normal approximation it comes out confirmed on about ", format_sig(100.0 * p_confirm, 2),
+        "% of master seeds (estimate 1.65 SE beyond the margin; less after Holm) and refuted on about ",
+        format_sig(100.0 * p_refute_once * p_refute_once, 1),
+        "% (a replicated equivalence), inconclusive otherwise; here it is ", to_string(ck->verdict),
+        ". Deciding it with 95% power would need an SE of about ", format_sig(se_needed, 2), ", i.e. about ",
+        format_sig(std::pow(m.se / se_needed, 2.0), 2), " times the ", m.used,
+        " pairs of this profile. Whatever its verdict, it does not move the report's verdict, which the printed-factor "
+        "checks decide; and the statement itself is borne out in substance (the rate is negative, as predicted, and "
+        "about the size of the margin).\n\n");
+  }
   report.discussion = str_cat(
+      margin_case,
       "**Verdicts.** Thm 4.3 as printed: ", to_string(thm), ". Fig. 3 upper left (no scaling is unstable): ",
       to_string(fig_ul), ". Fig. 3 upper right ((1 − s)^{−1/2} is unstable): ", to_string(fig_ur),
       ". The overall verdict is refuted as soon as one of the paper's statements is refuted, confirmed only if all are "
