@@ -51,6 +51,21 @@ inline constexpr double kIdentityTolerance = 1e-6;
 // Replicates on which the identity is checked against the library's scaled ensembles.
 inline constexpr std::size_t kIdentityReps = 2;
 
+// The positive controls (an independent iid sample against the first), sized by the power
+// analysis of rule 4 (validation/README.md): at least this many pairs. The first iid replicates
+// are the claims' own; the control continues the same iid streams.
+inline std::size_t control_curve_reps(const ExperimentContext& ctx, std::size_t curve_reps) {
+  return std::max(curve_reps, ctx.pick<std::size_t>(112, 0, 0));
+}
+inline std::size_t control_fixed_reps(const ExperimentContext& ctx, std::size_t n, std::size_t claim_reps) {
+  switch (n) {
+    case 256: return std::max(claim_reps, ctx.pick<std::size_t>(160, 0, 0));
+    case 512: return std::max(claim_reps, ctx.pick<std::size_t>(0, 120, 0));
+    case 1024: return std::max(claim_reps, ctx.pick<std::size_t>(0, 48, 0));
+    default: return claim_reps;
+  }
+}
+
 inline double thread_cpu_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);

@@ -145,19 +145,10 @@ Report run(const ExperimentContext& ctx) {
   };
   const std::size_t proof_reps = ctx.pick<std::size_t>(3, 12, 32);
 
-  // The positive controls (an independent iid sample against the first), sized by the power
-  // analysis of rule 4 (validation/README.md): at least this many pairs. The first iid
-  // replicates are the claims' own; the control continues the same iid streams, so that the
-  // claim checks are unchanged.
-  const std::size_t ctrl_curve_reps = std::max(curve_reps, ctx.pick<std::size_t>(112, 0, 0));
-  auto ctrl_fixed_reps = [&](std::size_t n) -> std::size_t {
-    switch (n) {
-      case 256: return std::max(fixed_reps(n), ctx.pick<std::size_t>(160, 0, 0));
-      case 512: return std::max(fixed_reps(n), ctx.pick<std::size_t>(0, 120, 0));
-      case 1024: return std::max(fixed_reps(n), ctx.pick<std::size_t>(0, 48, 0));
-      default: return fixed_reps(n);
-    }
-  };
+  // The positive controls continue the claims' iid streams (control_curve_reps(),
+  // control_fixed_reps() in magnitude_pruning.hpp), so that the claim checks are unchanged.
+  const std::size_t ctrl_curve_reps = control_curve_reps(ctx, curve_reps);
+  auto ctrl_fixed_reps = [&](std::size_t n) { return control_fixed_reps(ctx, n, fixed_reps(n)); };
   // --- depth curves at n = 256 ----------------------------------------------------------------
   std::vector<EnsembleParams> settings;
   if (ctx.profile() == Profile::quick) {

@@ -130,27 +130,7 @@ int run_calibrate(const std::vector<std::string>& args, const std::string& progr
     out = str_cat("reports-", to_string(profile));
   }
 
-  const auto registered = registered_claims();
-  std::vector<std::pair<std::string, ClaimProgram>> selected;
-  std::set<std::string> seen;
-  for (const auto& id : ids) {
-    try {
-      claim_info(id, "claim");
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(str_cat("jacstab calibrate: ", e.what()));
-    }
-    if (!seen.insert(id).second) continue;
-    bool found = false;
-    for (const auto& r : registered) {
-      if (r.first == id) {
-        selected.push_back(r);
-        found = true;
-      }
-    }
-    if (!found) throw UsageError(str_cat("jacstab calibrate: claim '", id, "' is not built into ", program_name));
-  }
-  if (ids.empty()) selected = registered;
-  if (selected.empty()) throw UsageError("jacstab calibrate: no claim programs are built into " + program_name);
+  const auto selected = select_claim_programs(ids, "jacstab calibrate", program_name);
 
   const bool progress = !o.flag("quiet");
   const auto session_start = std::chrono::steady_clock::now();

@@ -58,6 +58,33 @@ std::string join_args(const std::string& program, const std::vector<std::string>
 
 }  // namespace
 
+std::vector<std::pair<std::string, ClaimProgram>> select_claim_programs(const std::vector<std::string>& ids,
+                                                                       const std::string& command,
+                                                                       const std::string& program_name) {
+  const auto registered = registered_claims();
+  std::vector<std::pair<std::string, ClaimProgram>> selected;
+  std::set<std::string> seen;
+  for (const auto& id : ids) {
+    try {
+      claim_info(id, "claim");
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(str_cat(command, ": ", e.what()));
+    }
+    if (!seen.insert(id).second) continue;
+    bool found = false;
+    for (const auto& r : registered) {
+      if (r.first == id) {
+        selected.push_back(r);
+        found = true;
+      }
+    }
+    if (!found) throw UsageError(str_cat(command, ": claim '", id, "' is not built into ", program_name));
+  }
+  if (ids.empty()) selected = registered;
+  if (selected.empty()) throw UsageError(str_cat(command, ": no claim programs are built into ", program_name));
+  return selected;
+}
+
 int run_validate(const std::vector<std::string>& args, const std::string& program_name) {
   if (print_help_if_asked(args, kHelp)) return 0;
   static const std::set<std::string> valued = {"profile", "out", "seed", "threads"};
@@ -110,27 +137,7 @@ int run_validate(const std::vector<std::string>& args, const std::string& progra
     return 0;
   }
 
-  const auto registered = registered_claims();
-  std::vector<std::pair<std::string, ClaimProgram>> selected;
-  std::set<std::string> seen;
-  for (const auto& id : ids) {
-    try {
-      claim_info(id, "claim");
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(str_cat("jacstab validate: ", e.what()));
-    }
-    if (!seen.insert(id).second) continue;
-    bool found = false;
-    for (const auto& r : registered) {
-      if (r.first == id) {
-        selected.push_back(r);
-        found = true;
-      }
-    }
-    if (!found) throw UsageError(str_cat("jacstab validate: claim '", id, "' is not built into ", program_name));
-  }
-  if (ids.empty()) selected = registered;
-  if (selected.empty()) throw UsageError("jacstab validate: no claim programs are built into " + program_name);
+  const auto selected = select_claim_programs(ids, "jacstab validate", program_name);
 
   const bool progress = !o.flag("quiet");
   int status = 0;
