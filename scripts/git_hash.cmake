@@ -13,15 +13,18 @@ else()
     set(hash "${hash}-dirty")
   endif()
 endif()
-# The last commit that touched the code behind the verdicts (lib/, validation/, CMakeLists.txt):
-# calibration records are keyed by it, so commits that only regenerate reports do not
+# The last commit that touched the code behind the verdicts (lib/, validation/, CMakeLists.txt,
+# less the calibration command's own files, which compute no verdict): calibration records are
+# keyed by it, so commits that only regenerate reports or mend the calibration tool do not
 # invalidate them.
-execute_process(COMMAND git log -1 --format=%h --abbrev=12 -- lib validation CMakeLists.txt WORKING_DIRECTORY ${SRC}
+set(verdict_code lib validation CMakeLists.txt ":(exclude)lib/src/calibration.cpp"
+    ":(exclude)lib/include/jacstab/calibration.hpp" ":(exclude)lib/cli/cmd_calibrate.cpp")
+execute_process(COMMAND git log -1 --format=%h --abbrev=12 -- ${verdict_code} WORKING_DIRECTORY ${SRC}
   OUTPUT_VARIABLE source_commit OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE src_rc)
 if(NOT src_rc EQUAL 0 OR NOT source_commit)
   set(source_commit "unknown")
 else()
-  execute_process(COMMAND git status --porcelain --untracked-files=no -- lib validation CMakeLists.txt WORKING_DIRECTORY ${SRC}
+  execute_process(COMMAND git status --porcelain --untracked-files=no -- ${verdict_code} WORKING_DIRECTORY ${SRC}
     OUTPUT_VARIABLE src_dirty OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
   if(src_dirty)
     set(source_commit "${source_commit}-dirty")

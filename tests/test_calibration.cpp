@@ -228,6 +228,16 @@ TEST(Calibration, CsvRoundTripsAndIsOrdered) {
   EXPECT_THROW(parse_calibration_csv(csv + "quick,a21-chi2,x,abc,refuted,true,1,0,a,claim,exact,refuted,1,1,\n"),
                std::runtime_error);
   EXPECT_TRUE(parse_calibration_csv("").empty());
+  // A p-value that underflowed to a subnormal is a valid record; an overflowing number is not.
+  const std::string header = csv.substr(0, csv.find('\n') + 1);
+  const auto tiny = parse_calibration_csv(
+      header + "paper,a21-chi2,1,abc,refuted,true,1,0,a,claim,exact,refuted,1,9.88131e-324,\n");
+  ASSERT_EQ(tiny.size(), 1u);
+  ASSERT_TRUE(tiny[0].checks[0].p_value);
+  EXPECT_GT(*tiny[0].checks[0].p_value, 0.0);
+  EXPECT_LT(*tiny[0].checks[0].p_value, 1e-320);
+  EXPECT_THROW(parse_calibration_csv(header + "paper,a21-chi2,1,abc,refuted,true,1,0,a,claim,exact,refuted,1e999,0.5,\n"),
+               std::runtime_error);
 }
 
 TEST(Calibration, ReportsHaveNoNanAndIndexShowsSeedStability) {

@@ -1,6 +1,7 @@
 #include "jacstab/calibration.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -106,13 +107,13 @@ std::optional<double> parse_opt_double(const std::string& s, const char* what, s
   if (s == "nan") return std::nan("");
   if (s == "inf") return HUGE_VAL;
   if (s == "-inf") return -HUGE_VAL;
-  std::size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
+  // strtod, not stod: a p-value that underflowed to a subnormal ("9.88131e-324") is a valid
+  // record (strtod flags it with ERANGE but returns it); only an overflow is refused.
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(s.c_str(), &end);
+  const bool overflow = errno == ERANGE && std::abs(v) == HUGE_VAL;
+  const std::size_t used = overflow ? 0 : static_cast<std::size_t>(end - s.c_str());
   if (used != s.size()) throw std::runtime_error(str_cat("parse_calibration_csv(): line ", line, ": bad ", what, " '", s, "'"));
   return v;
 }
